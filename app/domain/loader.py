@@ -1,0 +1,323 @@
+"""Load and check scheme definitions; the catalogue of the schemes shipped with the package."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from app.domain.numbers import ZERO
+from app.domain.problems import Problem, SchemeInvalid, SchemeNotFound
+from app.domain.rules import RULE_KINDS, Rule, SpecContext
+from app.domain.scheme import (
+    Choice,
+    Department,
+    Dimension,
+    Element,
+    ElementKind,
+    Indicator,
+    Level,
+    RatioSource,
+    Registry,
+    RegistryCounting,
+    RegistryType,
+    Scheme,
+    Tier,
+)
+
+SCHEME_PACKAGE = "app.schemes"
+
+
+def plain(obj: Any) -> Any:
+    """A JSON-ready copy of a definition: Decimals become ints or exact decimal floats."""
+    if isinstance(obj, Decimal):
+        return int(obj) if obj == obj.to_integral_value() else float(obj)
+    if isinstance(obj, Mapping):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [plain(v) for v in obj]
+    return obj
+
+
+def content_hash(definition: Mapping[str, Any]) -> str:
+    canonical = json.dumps(
+        plain(definition), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, field: str, reason: str) -> None:
+        self.problems.append(Problem(field, reason))
+
+    def text(self, data: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str:
+        v = data.get(key)
+        if isinstance(v, str) and (v or not required):
+            return v
+        if v is None and not required:
+            return ""
+        self.add(
+            f"{where}.{key}" if where else key,
+            "must be a non-empty string" if required else "must be a string",
+        )
+        return ""
+
+    def number(self, data: Mapping[str, Any], key: str, where: str) -> Decimal:
+        v = data.get(key)
+        if isinstance(v, bool) or not isinstance(v, int | Decimal):
+            self.add(f"{where}.{key}" if where else key, "must be a number")
+            return ZERO
+        return Decimal(v)
+
+    def table(self, data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+        v = data.get(key)
+        if not isinstance(v, Mapping):
+            self.add(f"{where}.{key}" if where else key, "must be a table")
+            return {}
+        return v
+
+    def names(self, data: Mapping[str, Any], where: str) -> tuple[str, str]:
+        return self.text(data, "name_zh", where), self.text(data, "name_en", where)
+
+
+def load_scheme(data: Mapping[str, Any]) -> Scheme:
+    """Build a Scheme from its definition (parsed TOML or JSON, numbers as int or Decimal).
+
+    Raises SchemeInvalid listing every place that breaks the rules: unknown references, duplicate
+    codes, bands that do not start at (0, 0) or do not increase, maxima that do not add up.
+    """
+    ck = _Checker()
+    code = ck.text(data, "code", "")
+    version = str(data.get("version", ""))
+    name_zh, name_en = ck.names(data, "")
+    total = ck.number(data, "total", "")
+
+    departments = {
+        c: Department(c, *ck.names(d, f"departments.{c}"))
+        for c, d in ck.table(data, "departments", "").items()
+    }
+    levels = {
+        c: Level(c, *ck.names(d, f"levels.{c}")) for c, d in ck.table(data, "levels", "").items()
+    }
+
+    elements: dict[str, Element] = {}
+    for c, e in ck.table(data, "elements", "").items():
+        where = f"elements.{c}"
+        kind_raw = e.get("kind")
+        try:
+            kind = ElementKind(kind_raw)
+        except ValueError:
+            ck.add(
+                f"{where}.kind",
+                f"unknown kind {kind_raw!r}; expected one of {', '.join(ElementKind)}",
+            )
+            continue
+        dept = e.get("department")
+        if dept not in departments:
+            ck.add(f"{where}.department", f"unknown department {dept!r}")
+        choices: tuple[Choice, ...] = ()
+        if kind is ElementKind.CHOICE:
+            raw_choices = ck.table(e, "choices", where)
+            choices = tuple(
+                Choice(k, *ck.names(v, f"{where}.choices.{k}")) for k, v in raw_choices.items()
+            )
+            if not choices:
+                ck.add(f"{where}.choices", "a choice element needs at least one choice")
+        minimum = maximum = None
+        if kind is ElementKind.ASSESSED:
+            minimum, maximum = ck.number(e, "min", where), ck.number(e, "max", where)
+            if minimum >= maximum:
+                ck.add(f"{where}.max", "must be greater than min")
+        elements[c] = Element(
+            c,
+            *ck.names(e, where),
+            unit=ck.text(e, "unit", where, required=False),
+            kind=kind,
+            department=str(dept),
+            minimum=minimum,
+            maximum=maximum,
+            choices=choices,
+            optional=bool(e.get("optional", False)),
+        )
+
+    registries: dict[str, Registry] = {}
+    type_owner: dict[str, str] = {}
+    for c, r in ck.table(data, "registries", "").items():
+        where = f"registries.{c}"
+        try:
+            counting = RegistryCounting(r.get("counting"))
+        except ValueError:
+            ck.add(f"{where}.counting", f"must be one of {', '.join(RegistryCounting)}")
+            continue
+        types = []
+        for t, tv in ck.table(r, "types", where).items():
+            if t in type_owner:
+                ck.add(
+                    f"{where}.types.{t}", f"type code already used by registry {type_owner[t]!r}"
+                )
+            type_owner[t] = c
+            types.append(RegistryType(t, *ck.names(tv, f"{where}.types.{t}"), registry=c))
+        registries[c] = Registry(c, *ck.names(r, where), counting=counting, types=tuple(types))
+
+    tiers = []
+    raw_tiers = data.get("tiers")
+    if not isinstance(raw_tiers, list) or not raw_tiers:
+        ck.add("tiers", "must list at least one tier")
+        raw_tiers = []
+    for i, t in enumerate(raw_tiers):
+        tiers.append(
+            Tier(
+                ck.text(t, "code", f"tiers[{i}]"),
+                *ck.names(t, f"tiers[{i}]"),
+                min_score=ck.number(t, "min_score", f"tiers[{i}]"),
+            )
+        )
+    for i in range(1, len(tiers)):
+        if tiers[i].min_score >= tiers[i - 1].min_score:
+            ck.add(f"tiers[{i}].min_score", "tiers must be listed from the highest threshold down")
+    if tiers and tiers[-1].min_score != ZERO:
+        ck.add(f"tiers[{len(tiers) - 1}].min_score", "the lowest tier must start at 0")
+    if len({t.code for t in tiers}) != len(tiers):
+        ck.add("tiers", "tier codes must be unique")
+
+    dimensions: list[Dimension] = []
+    seen_dims: set[str] = set()
+    seen_inds: set[str] = set()
+    raw_dims = data.get("dimensions")
+    if not isinstance(raw_dims, list) or not raw_dims:
+        ck.add("dimensions", "must list at least one dimension")
+        raw_dims = []
+    for di, d in enumerate(raw_dims):
+        dwhere = f"dimensions[{di}]"
+        dcode = ck.text(d, "code", dwhere)
+        if dcode in seen_dims:
+            ck.add(f"{dwhere}.code", f"duplicate dimension code {dcode!r}")
+        seen_dims.add(dcode)
+        weight = ck.number(d, "weight", dwhere)
+        indicators: list[Indicator] = []
+        for ii, ind in enumerate(d.get("indicators") or []):
+            iwhere = f"{dwhere}.indicators[{ii}]"
+            icode = ck.text(ind, "code", iwhere)
+            if icode in seen_inds:
+                ck.add(f"{iwhere}.code", f"duplicate indicator code {icode!r}")
+            seen_inds.add(icode)
+            imax = ck.number(ind, "max", iwhere)
+            if imax <= ZERO:
+                ck.add(f"{iwhere}.max", "must be greater than 0")
+            depts = ind.get("departments")
+            if not isinstance(depts, list) or not depts:
+                ck.add(f"{iwhere}.departments", "must list at least one department")
+                depts = []
+            for dep in depts:
+                if dep not in departments:
+                    ck.add(f"{iwhere}.departments", f"unknown department {dep!r}")
+            rule_spec = ind.get("rule")
+            rule_kind = rule_spec.get("kind") if isinstance(rule_spec, Mapping) else None
+            factory = RULE_KINDS.get(rule_kind) if isinstance(rule_kind, str) else None
+            if factory is None or not isinstance(rule_spec, Mapping):
+                ck.add(
+                    f"{iwhere}.rule.kind",
+                    f"unknown rule kind {rule_kind!r}; expected one of {', '.join(RULE_KINDS)}",
+                )
+                continue
+            ctx = SpecContext(iwhere, imax, elements, registries, levels)
+            rule: Rule | None = factory(rule_spec, ind.get("source"), ctx)
+            ck.problems.extend(ctx.problems)
+            if rule is None:
+                continue
+            indicators.append(
+                Indicator(
+                    icode,
+                    *ck.names(ind, iwhere),
+                    dimension=dcode,
+                    unit=ck.text(ind, "unit", iwhere, required=False),
+                    max=imax,
+                    departments=tuple(depts),
+                    rule=rule,
+                )
+            )
+        if not d.get("indicators"):
+            ck.add(f"{dwhere}.indicators", "must list at least one indicator")
+        maxima = sum((i.max for i in indicators), ZERO)
+        if len(indicators) == len(d.get("indicators") or []) and maxima != weight:
+            ck.add(f"{dwhere}.weight", f"is {weight} but its indicators' maxima add up to {maxima}")
+        dimensions.append(
+            Dimension(dcode, *ck.names(d, dwhere), weight=weight, indicators=tuple(indicators))
+        )
+    weights = sum((d.weight for d in dimensions), ZERO)
+    if weights != total:
+        ck.add("total", f"is {total} but the dimension weights add up to {weights}")
+
+    # A zero denominator is invalid input: mark each element that divides.
+    divides: dict[str, list[str]] = {}
+    for d in dimensions:
+        for ind in d.indicators:
+            for src in ind.rule.sources:
+                if isinstance(src, RatioSource):
+                    divides.setdefault(src.denominator, []).append(ind.code)
+    for el_code, ind_codes in divides.items():
+        el = elements[el_code]
+        elements[el_code] = Element(**{**el.__dict__, "denominator_of": tuple(ind_codes)})
+
+    if ck.problems:
+        raise SchemeInvalid(code or "?", ck.problems)
+    definition = plain(data)
+    return Scheme(
+        code,
+        name_zh,
+        name_en,
+        version=version,
+        total=total,
+        tiers=tuple(tiers),
+        departments=departments,
+        levels=levels,
+        elements=elements,
+        registries=registries,
+        dimensions=tuple(dimensions),
+        definition=definition,
+        content_hash=content_hash(definition),
+    )
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    return tomllib.loads(text, parse_float=Decimal)
+
+
+def parse_json(text: str) -> dict[str, Any]:
+    data = json.loads(text, parse_float=Decimal)
+    if not isinstance(data, dict):
+        raise ValueError("a scheme definition must be a JSON object")
+    return data
+
+
+def load_scheme_file(path: str | Path) -> Scheme:
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    return load_scheme(parse_json(text) if p.suffix == ".json" else parse_toml(text))
+
+
+@cache
+def builtin_schemes() -> dict[str, Scheme]:
+    """The schemes shipped in app/schemes, by code; each is checked once per process."""
+    out: dict[str, Scheme] = {}
+    for entry in resources.files(SCHEME_PACKAGE).iterdir():
+        if entry.name.endswith(".toml"):
+            scheme = load_scheme(parse_toml(entry.read_text(encoding="utf-8")))
+            out[scheme.code] = scheme
+    return out
+
+
+def builtin_scheme(code: str) -> Scheme:
+    try:
+        return builtin_schemes()[code]
+    except KeyError:
+        raise SchemeNotFound(code) from None
