@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.domain import Facts, RegistryItem, builtin_scheme, score  # noqa: E402
+from app.domain import Facts, RegistryItem, builtin_scheme, score
 
 
 def random_facts(rng: random.Random, year: int) -> Facts:
@@ -43,15 +43,29 @@ def random_facts(rng: random.Random, year: int) -> Facts:
         "st_leading_group": rng.random() < 0.8,
         "st_management_innovation_score": d(1, 5),
     }
-    platform_types = ["key_lab", "enterprise_tech_center", "incubator", "maker_space", "agri_sci_park", "academician_workstation"]
+    platform_types = [
+        "key_lab",
+        "enterprise_tech_center",
+        "incubator",
+        "maker_space",
+        "agri_sci_park",
+        "academician_workstation",
+    ]
     items = [
         RegistryItem(
-            "platform", rng.choice(platform_types), rng.choice(["national", "provincial", "municipal"]),
+            "platform",
+            rng.choice(platform_types),
+            rng.choice(["national", "provincial", "municipal"]),
             date(rng.randint(2010, year), 6, 1),
         )
         for _ in range(rng.randint(0, 12))
     ] + [
-        RegistryItem("award", rng.choice(["project", "st_award", "commendation"]), "provincial", date(year, 5, 1))
+        RegistryItem(
+            "award",
+            rng.choice(["project", "st_award", "commendation"]),
+            "provincial",
+            date(year, 5, 1),
+        )
         for _ in range(rng.randint(0, 3))
     ]
     return Facts(year, values, tuple(items))
@@ -79,9 +93,13 @@ def main() -> None:
         full_us.append((t2 - t0) / 1000)
     med = statistics.median(score_us)
     print(f"region-years scored      {args.n}")
-    print(f"score() median           {med:8.1f} us   p90 {statistics.quantiles(score_us, n=10)[-1]:.1f} us")
+    print(
+        f"score() median           {med:8.1f} us   p90 {statistics.quantiles(score_us, n=10)[-1]:.1f} us"
+    )
     print(f"score()+to_dict() median {statistics.median(full_us):8.1f} us")
-    print(f"goal <= 100 us: ratio    {med / 100:8.2f} of the budget  ({'met' if med <= 100 else 'NOT met'})")
+    print(
+        f"goal <= 100 us: ratio    {med / 100:8.2f} of the budget  ({'met' if med <= 100 else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":
