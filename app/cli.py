@@ -101,6 +101,105 @@ def cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _engine(url: str | None = None) -> Any:
+    from app.config import get_settings
+    from app.db.engine import make_engine
+
+    return make_engine(url or get_settings().database_url)
+
+
+def _migrate(engine: Any, err: TextIO) -> None:
+    from app.db import migrate
+
+    before = migrate.current_revision(engine)
+    migrate.upgrade(engine)
+    after = migrate.current_revision(engine)
+    if before != after:
+        print(f"innomon: database migrated from {before or 'empty'} to {after}", file=err)
+
+
+def cmd_migrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine()
+    _migrate(engine, err)
+    print("innomon: database schema at head", file=err)
+    engine.dispose()
+    return EXIT_OK
+
+
+def cmd_regions_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from app.services.demo import import_reference
+    from app.services.errors import NotFound
+
+    engine = _engine()
+    _migrate(engine, err)
+    try:
+        counts = import_reference(engine, args.name)
+    except NotFound as exc:
+        print(f"innomon regions import: {exc}; available: hebei", file=err)
+        return EXIT_INVALID
+    print(
+        f"regions: {counts.created} created, {counts.updated} updated, {counts.unchanged} unchanged",
+        file=out,
+    )
+    engine.dispose()
+    return EXIT_OK
+
+
+def _load_demo(engine: Any, err: TextIO) -> None:
+    from app.db.engine import session_scope, writer
+    from app.services.demo import load_demo
+    from app.services.schemes import sync_builtin_schemes
+
+    with session_scope(writer(engine)) as session:
+        sync_builtin_schemes(session)
+    load_demo(engine, progress=lambda msg: print(f"demo: {msg}", file=err, flush=True))
+
+
+def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine()
+    _migrate(engine, err)
+    _load_demo(engine, err)
+    engine.dispose()
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import uvicorn
+
+    from app.config import get_settings
+
+    settings = get_settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    engine = _engine(settings.database_url)
+    _migrate(engine, err)
+    if args.demo:
+        _load_demo(engine, err)
+    engine.dispose()
+    print(
+        f"innomon: serving on http://{host}:{port}/api/v1 (database {_redact(settings.database_url)})",
+        file=err,
+    )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=30,
+    )
+    return EXIT_OK
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="innomon", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -108,6 +207,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="path of a JSON scoring document, or - for standard input")
     p.add_argument("--format", choices=["json", "table"], default="json")
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("serve", help="migrate the database and serve the API (uvicorn)")
+    p.add_argument("--host", help="address to bind (default INNOMON_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default INNOMON_PORT or 8000)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--demo", action="store_true", help="load the synthetic demo dataset first")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="apply database migrations only")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("demo", help="load the Hebei divisions and the synthetic demo dataset")
+    p.set_defaults(func=cmd_demo)
+
+    regions = sub.add_parser("regions", help="region reference data")
+    rsub = regions.add_subparsers(dest="regions_command", required=True)
+    p = rsub.add_parser("import", help="load a reference set of GB/T 2260 divisions (e.g. hebei)")
+    p.add_argument("name", help="reference set: hebei")
+    p.set_defaults(func=cmd_regions_import)
     return parser
 
 

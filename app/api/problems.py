@@ -1,0 +1,183 @@
+"""RFC 9457 problem details: the one table from errors to HTTP statuses, and its handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.domain import InvalidInput, SchemeInvalid, SchemeNotFound
+from app.services.errors import Conflict, NotFound, RowsInvalid, TooLarge, Unavailable
+
+log = logging.getLogger("innomon.api")
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ErrorItem(BaseModel):
+    index: int | None = Field(None, description="row of a batch the problem is in (bulk requests)")
+    field: str = Field(description="the field at fault, as a dotted path")
+    reason: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = Field(description="a URI reference naming the kind of problem")
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[ErrorItem] | None = None
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    422: "Invalid input",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+def problem(
+    status: int,
+    kind: str,
+    detail: str,
+    request: Request | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{kind}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path if request is not None else None,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation of a route's problem responses."""
+    return {
+        s: {
+            "model": Problem,
+            "description": _TITLES.get(s, "Error"),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for s in statuses
+    }
+
+
+def _field(loc: tuple[Any, ...]) -> tuple[int | None, str]:
+    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
+    # a bulk row: ("values", 3, "region") -> index 3, field "region"
+    if len(parts) >= 2 and parts[0] == "values" and isinstance(parts[1], int):
+        return parts[1], ".".join(str(p) for p in parts[2:]) or "(row)"
+    return None, ".".join(str(p) for p in parts) or "(body)"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return problem(404, "not-found", str(exc), request)
+
+    @app.exception_handler(SchemeNotFound)
+    async def _scheme_not_found(request: Request, exc: SchemeNotFound) -> JSONResponse:
+        return problem(404, "not-found", str(exc), request)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
+        return problem(409, "conflict", str(exc), request)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        return problem(
+            409,
+            "conflict",
+            "the change conflicts with stored data (a duplicate or a missing reference)",
+            request,
+        )
+
+    @app.exception_handler(InvalidInput)
+    async def _invalid(request: Request, exc: InvalidInput) -> JSONResponse:
+        errors = [{"index": None, "field": p.field, "reason": p.reason} for p in exc.problems]
+        return problem(422, "invalid-input", str(exc), request, errors)
+
+    @app.exception_handler(SchemeInvalid)
+    async def _scheme_invalid(request: Request, exc: SchemeInvalid) -> JSONResponse:
+        errors = [{"index": None, "field": p.field, "reason": p.reason} for p in exc.problems]
+        return problem(422, "invalid-scheme", str(exc), request, errors)
+
+    @app.exception_handler(RowsInvalid)
+    async def _rows(request: Request, exc: RowsInvalid) -> JSONResponse:
+        errors = [{"index": p.index, "field": p.field, "reason": p.reason} for p in exc.problems]
+        return problem(422, "invalid-rows", str(exc), request, errors)
+
+    @app.exception_handler(TooLarge)
+    async def _too_large(request: Request, exc: TooLarge) -> JSONResponse:
+        return problem(413, "too-large", str(exc), request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for e in exc.errors():
+            index, field = _field(tuple(e.get("loc", ())))
+            errors.append(
+                {"index": index, "field": field, "reason": str(e.get("msg", "is invalid"))}
+            )
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
+        return problem(422, "invalid-request", detail or "the request is invalid", request, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
+            exc.status_code, "http-error"
+        )
+        detail = (
+            exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")
+        )
+        response = problem(exc.status_code, kind, detail, request)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", exc.orig)
+        return problem(
+            503, "database-unavailable", "the database is unavailable; try again shortly", request
+        )
+
+    @app.exception_handler(Unavailable)
+    async def _unavailable(request: Request, exc: Unavailable) -> JSONResponse:
+        log.warning("%s", exc)
+        return problem(
+            503, "database-unavailable", "the database is unavailable; try again shortly", request
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool(request: Request, exc: PoolTimeout) -> JSONResponse:
+        return problem(
+            503, "database-unavailable", "no database connection became free in time", request
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(
+            500, "internal-error", "an unexpected error occurred; it has been logged", request
+        )

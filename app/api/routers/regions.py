@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import DbDep, Limit, Offset, RegionCode
+from app.api.problems import responses
+from app.api.schemas import Level, Page, RegionCreate, RegionRead, RegionUpdate
+from app.services import regions
+
+router = APIRouter(prefix="/regions", tags=["regions"])
+
+
+@router.post("", status_code=201, response_model=RegionRead, responses=responses(409, 422))
+def create_region(body: RegionCreate, db: DbDep) -> Any:
+    with db.write() as session:
+        row = regions.create_region(session, regions.RegionInput(**body.model_dump()))
+        return RegionRead.model_validate(row)
+
+
+@router.get("", response_model=Page[RegionRead], responses=responses(404, 422))
+def list_regions(
+    db: DbDep,
+    parent: RegionCode | None = Query(
+        None, description="only regions below this one (all levels down)"
+    ),
+    level: Level | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    with db.read() as session:
+        rows, total = regions.list_regions(
+            session, parent=parent, level=level, limit=limit, offset=offset
+        )
+        return {
+            "items": [RegionRead.model_validate(r) for r in rows],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        }
+
+
+@router.get("/{code}", response_model=RegionRead, responses=responses(404, 422))
+def get_region(code: RegionCode, db: DbDep) -> Any:
+    with db.read() as session:
+        return RegionRead.model_validate(regions.get_region(session, code))
+
+
+@router.patch("/{code}", response_model=RegionRead, responses=responses(404, 409, 422))
+def update_region(code: RegionCode, body: RegionUpdate, db: DbDep) -> Any:
+    with db.write() as session:
+        row = regions.update_region(session, code, body.model_dump(exclude_unset=True))
+        return RegionRead.model_validate(row)

@@ -1,0 +1,141 @@
+"""Platforms and awards: the same routes over two registries."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel
+
+from app.api.deps import DbDep, Limit, Offset, RegionCode, SettingsDep, registry_scheme
+from app.api.problems import responses
+from app.api.schemas import (
+    AwardCreate,
+    AwardPatch,
+    AwardRead,
+    Page,
+    PlatformCreate,
+    PlatformPatch,
+    PlatformRead,
+)
+from app.db.tables import Award, Platform
+from app.services import registry
+
+ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _read(row: Platform | Award) -> dict[str, Any]:
+    out = {k: v for k, v in row.model_dump().items() if k != "region_code"}
+    out["region"] = row.region_code
+    return out
+
+
+def _input(model: type[Platform] | type[Award], body: BaseModel) -> registry.ItemInput:
+    fields = body.model_dump()
+    fields["region_code"] = fields.pop("region")
+    cls = registry.PlatformInput if model is Platform else registry.AwardInput
+    return cls(**fields)
+
+
+def build(
+    model: type[Platform] | type[Award],
+    create: type[BaseModel],
+    patch: type[BaseModel],
+    read: type[BaseModel],
+    prefix: str,
+    tag: str,
+    active_doc: str,
+) -> APIRouter:
+    router = APIRouter(prefix=prefix, tags=[tag])
+
+    @router.post(
+        "",
+        status_code=201,
+        response_model=read,
+        responses={
+            200: {"model": read, "description": "An identical item was already stored"},
+            **responses(409, 422),
+        },
+        name="create",
+    )
+    def create_item(body: create, db: DbDep, settings: SettingsDep, response: Response) -> Any:  # type: ignore[valid-type]
+        with db.write() as session:
+            row, created = registry.create_item(
+                session, registry_scheme(session, settings), _input(model, body)
+            )
+            response.status_code = 201 if created else 200
+            return _read(row)
+
+    @router.get("", response_model=Page[read], responses=responses(404, 422), name="list")  # type: ignore[valid-type]
+    def list_items(
+        db: DbDep,
+        region: RegionCode | None = Query(None, description="this region and all regions below it"),
+        type: str | None = Query(None, max_length=64),
+        level: str | None = Query(None, max_length=16),
+        active_in: int | None = Query(None, ge=1949, le=2100, description=active_doc),
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Any:
+        with db.read() as session:
+            rows, total = registry.list_items(
+                session,
+                model,
+                region=region,
+                type_=type,
+                level=level,
+                active_in=active_in,
+                limit=limit,
+                offset=offset,
+            )
+            return {
+                "items": [_read(r) for r in rows],
+                "total": total,
+                "limit": limit,
+                "offset": offset,
+            }
+
+    @router.get("/{item_id}", response_model=read, responses=responses(404, 422), name="get")
+    def get_item(item_id: ItemId, db: DbDep) -> Any:
+        with db.read() as session:
+            return _read(registry.get_item(session, model, item_id))
+
+    @router.patch(
+        "/{item_id}", response_model=read, responses=responses(404, 409, 422), name="update"
+    )
+    def update_item(item_id: ItemId, body: patch, db: DbDep, settings: SettingsDep) -> Any:  # type: ignore[valid-type]
+        changes = cast(BaseModel, body).model_dump(exclude_unset=True)
+        if "region" in changes:
+            changes["region_code"] = changes.pop("region")
+        with db.write() as session:
+            row = registry.update_item(
+                session, registry_scheme(session, settings), model, item_id, changes
+            )
+            return _read(row)
+
+    @router.delete("/{item_id}", status_code=204, responses=responses(404, 422), name="delete")
+    def delete_item(item_id: ItemId, db: DbDep) -> Response:
+        with db.write() as session:
+            registry.delete_item(session, model, item_id)
+        return Response(status_code=204)
+
+    return router
+
+
+platforms = build(
+    Platform,
+    PlatformCreate,
+    PlatformPatch,
+    PlatformRead,
+    "/platforms",
+    "platforms",
+    "only platforms that count for this data year (recognised by Dec 31, not revoked by then)",
+)
+awards = build(
+    Award,
+    AwardCreate,
+    AwardPatch,
+    AwardRead,
+    "/awards",
+    "awards",
+    "only awards dated in this year",
+)

@@ -1,0 +1,262 @@
+"""Every query of the service. Functions take a Session and plain values and return rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from app.db.tables import Award, DataValue, Period, Platform, Region, SchemeRow
+
+#: above this many codes a filter is applied in Python rather than as an IN list
+IN_LIMIT = 5000
+
+# -------------------------------------------------------------------------------------- schemes
+
+
+def get_scheme_row(session: Session, code: str) -> SchemeRow | None:
+    return session.get(SchemeRow, code)
+
+
+def list_scheme_rows(session: Session) -> Sequence[SchemeRow]:
+    return session.exec(select(SchemeRow).order_by(col(SchemeRow.code))).all()
+
+
+# -------------------------------------------------------------------------------------- regions
+
+
+def get_region(session: Session, code: str) -> Region | None:
+    return session.get(Region, code)
+
+
+def existing_region_codes(session: Session, codes: Iterable[str]) -> set[str]:
+    wanted = sorted(set(codes))
+    found: set[str] = set()
+    for i in range(0, len(wanted), IN_LIMIT):
+        chunk = wanted[i : i + IN_LIMIT]
+        found.update(session.exec(select(Region.code).where(col(Region.code).in_(chunk))).all())
+    return found
+
+
+def subtree_codes(session: Session, root: str) -> list[str]:
+    """The code of `root` and of all its descendants (a recursive query, same on both databases)."""
+    tree = select(Region.code).where(Region.code == root).cte("tree", recursive=True)
+    tree = tree.union_all(select(Region.code).where(Region.parent_code == tree.c.code))
+    return [r[0] for r in session.execute(select(tree.c.code)).all()]
+
+
+def _region_query(codes: Sequence[str] | None, level: str | None) -> Any:
+    q = select(Region)
+    if codes is not None:
+        q = q.where(col(Region.code).in_(codes))
+    if level is not None:
+        q = q.where(Region.level == level)
+    return q
+
+
+def list_regions(
+    session: Session, *, codes: Sequence[str] | None, level: str | None, limit: int, offset: int
+) -> tuple[Sequence[Region], int]:
+    q = _region_query(codes, level)
+    total = session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+    rows = session.exec(q.order_by(col(Region.code)).limit(limit).offset(offset)).all()
+    return rows, int(total)
+
+
+def regions_in(
+    session: Session, codes: Sequence[str] | None, level: str | None
+) -> Sequence[Region]:
+    rows: Sequence[Region] = session.exec(
+        _region_query(codes, level).order_by(col(Region.code))
+    ).all()
+    return rows
+
+
+def all_regions(session: Session) -> Sequence[Region]:
+    return session.exec(select(Region).order_by(col(Region.code))).all()
+
+
+# -------------------------------------------------------------------------------------- periods
+
+
+def get_period(session: Session, year: int) -> Period | None:
+    return session.get(Period, year)
+
+
+def list_periods(session: Session, limit: int, offset: int) -> tuple[Sequence[Period], int]:
+    total = session.execute(select(func.count()).select_from(Period)).scalar_one()
+    rows = session.exec(select(Period).order_by(col(Period.year)).limit(limit).offset(offset)).all()
+    return rows, int(total)
+
+
+def bump_periods(
+    session: Session, *, years: Iterable[int] | None = None, from_year: int | None = None
+) -> None:
+    """Mark the scores of these periods changed (all periods when neither is given).
+
+    As the first statement of a write it also takes the write lock (SQLite) or the periods' row
+    locks (PostgreSQL), so concurrent writers of one period queue instead of interleaving.
+    """
+    stmt = update(Period).values(data_version=Period.data_version + 1)
+    if years is not None:
+        ys = sorted(set(years))
+        if not ys:
+            return
+        stmt = stmt.where(col(Period.year).in_(ys))
+    elif from_year is not None:
+        stmt = stmt.where(col(Period.year) >= from_year)
+    session.execute(stmt)
+
+
+# ---------------------------------------------------------------------------------- data values
+
+VALUE_COLUMNS = tuple(
+    col(c)
+    for c in (
+        DataValue.region_code,
+        DataValue.element,
+        DataValue.value_number,
+        DataValue.value_text,
+        DataValue.comment,
+        DataValue.source,
+        DataValue.updated_at,
+        DataValue.id,
+    )
+)
+
+
+def values_of(session: Session, year: int, region_codes: Sequence[str] | None) -> list[Any]:
+    """(region_code, element, value_number, value_text, comment, source, updated_at, id) rows."""
+    q = sa_select(*VALUE_COLUMNS).where(col(DataValue.year) == year)
+    small = region_codes is not None and len(region_codes) <= IN_LIMIT
+    if region_codes is not None and small:
+        q = q.where(col(DataValue.region_code).in_(region_codes))
+    rows = list(session.execute(q).all())
+    if region_codes is None or small:
+        return rows
+    keep = set(region_codes)
+    return [r for r in rows if r[0] in keep]
+
+
+def get_value(session: Session, year: int, region: str, element: str) -> DataValue | None:
+    q = select(DataValue).where(
+        DataValue.year == year, DataValue.region_code == region, DataValue.element == element
+    )
+    return session.exec(q).first()
+
+
+def insert_values(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(DataValue.__table__.insert(), rows)  # type: ignore[attr-defined]
+
+
+def update_values(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Rows carry `_id` and the new value_number, value_text, comment, source and updated_at."""
+    if not rows:
+        return
+    t = DataValue.__table__  # type: ignore[attr-defined]
+    stmt = (
+        t.update()
+        .where(t.c.id == bindparam("_id"))
+        .values(
+            value_number=bindparam("value_number"),
+            value_text=bindparam("value_text"),
+            comment=bindparam("comment"),
+            source=bindparam("source"),
+            updated_at=bindparam("updated_at"),
+        )
+    )
+    session.execute(stmt, rows)
+
+
+# ------------------------------------------------------------------------ platforms and awards
+
+
+def active_platform_filter(year: int) -> ColumnElement[bool]:
+    """Platforms that count for data year `year`: recognised by Dec 31, not revoked by then."""
+    end = date(year, 12, 31)
+    return and_(
+        col(Platform.recognized_on) <= end,
+        or_(col(Platform.revoked_on).is_(None), col(Platform.revoked_on) > end),
+    )
+
+
+def award_year_filter(year: int) -> ColumnElement[bool]:
+    return and_(
+        col(Award.awarded_on) >= date(year, 1, 1), col(Award.awarded_on) <= date(year, 12, 31)
+    )
+
+
+def list_items(
+    session: Session,
+    model: type[Platform] | type[Award],
+    *,
+    region_codes: Sequence[str] | None,
+    type_: str | None,
+    level: str | None,
+    active_in: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[Any], int]:
+    q: Any = select(model)
+    if region_codes is not None:
+        q = q.where(col(model.region_code).in_(region_codes))
+    if type_ is not None:
+        q = q.where(model.type == type_)
+    if level is not None:
+        q = q.where(model.level == level)
+    if active_in is not None:
+        q = q.where(
+            active_platform_filter(active_in) if model is Platform else award_year_filter(active_in)
+        )
+    total = session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+    rows = session.exec(q.order_by(col(model.id)).limit(limit).offset(offset)).all()
+    return rows, int(total)
+
+
+def items_for_scoring(
+    session: Session, year: int, region_codes: Sequence[str] | None
+) -> tuple[Sequence[Platform], Sequence[Award]]:
+    """Platforms active at the end of `year` and awards of `year`, for these regions."""
+    pq = select(Platform).where(active_platform_filter(year))
+    aq = select(Award).where(award_year_filter(year))
+    small = region_codes is not None and len(region_codes) <= IN_LIMIT
+    if region_codes is not None and small:
+        pq = pq.where(col(Platform.region_code).in_(region_codes))
+        aq = aq.where(col(Award.region_code).in_(region_codes))
+    platforms = session.exec(pq.order_by(col(Platform.id))).all()
+    awards = session.exec(aq.order_by(col(Award.id))).all()
+    if region_codes is not None and not small:
+        keep = set(region_codes)
+        platforms = [p for p in platforms if p.region_code in keep]
+        awards = [a for a in awards if a.region_code in keep]
+    return platforms, awards
+
+
+def find_platform(
+    session: Session, region: str, type_: str, level: str, name: str
+) -> Platform | None:
+    q = select(Platform).where(
+        Platform.region_code == region,
+        Platform.type == type_,
+        Platform.level == level,
+        Platform.name == name,
+    )
+    return session.exec(q).first()
+
+
+def find_award(
+    session: Session, region: str, type_: str, level: str, name: str, awarded_on: date
+) -> Award | None:
+    q = select(Award).where(
+        Award.region_code == region,
+        Award.type == type_,
+        Award.level == level,
+        Award.name == name,
+        Award.awarded_on == awarded_on,
+    )
+    return session.exec(q).first()

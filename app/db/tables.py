@@ -1,0 +1,149 @@
+"""Tables. The naming convention is set on the metadata before any table, so constraint names are
+the same on SQLite and PostgreSQL and migrations can refer to them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+from app.db.types import ExactDecimal, UTCDateTime, utcnow
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+REGION_LEVELS = ("province", "city", "county")
+PERIOD_STATUSES = ("open", "published")
+
+
+def _created() -> datetime:
+    return utcnow()
+
+
+class SchemeRow(SQLModel, table=True):
+    __tablename__ = "scheme"
+
+    code: str = Field(primary_key=True, max_length=64)
+    version: str = Field(max_length=32)
+    name_zh: str = Field(max_length=200)
+    name_en: str = Field(max_length=300)
+    definition: str = Field(sa_column=Column(Text, nullable=False))
+    content_hash: str = Field(max_length=64)
+    loaded_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+class Region(SQLModel, table=True):
+    __tablename__ = "region"
+    __table_args__ = (
+        CheckConstraint(f"level IN {REGION_LEVELS}", name="level"),
+        CheckConstraint("parent_code IS NULL OR parent_code <> code", name="not_own_parent"),
+    )
+
+    code: str = Field(primary_key=True, max_length=12)
+    name_zh: str = Field(max_length=100)
+    name_en: str = Field(max_length=200)
+    level: str = Field(max_length=16)
+    parent_code: str | None = Field(
+        default=None,
+        sa_column=Column(String(12), ForeignKey("region.code"), index=True, nullable=True),
+    )
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+class Period(SQLModel, table=True):
+    __tablename__ = "period"
+    __table_args__ = (CheckConstraint(f"status IN {PERIOD_STATUSES}", name="status"),)
+
+    year: int = Field(primary_key=True)
+    scheme_code: str = Field(
+        sa_column=Column(String(64), ForeignKey("scheme.code"), nullable=False)
+    )
+    status: str = Field(default="open", max_length=16)
+    round_label: str | None = Field(default=None, max_length=32)
+    #: bumped by every write that can change a score of this year; keys the score caches
+    data_version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+class DataValue(SQLModel, table=True):
+    __tablename__ = "data_value"
+    __table_args__ = (
+        UniqueConstraint("year", "region_code", "element"),
+        CheckConstraint("(value_number IS NULL) <> (value_text IS NULL)", name="one_value"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(sa_column=Column(ForeignKey("period.year"), nullable=False))
+    region_code: str = Field(
+        sa_column=Column(String(12), ForeignKey("region.code"), nullable=False, index=True)
+    )
+    element: str = Field(max_length=64)
+    #: numbers, counts, percentages and assessed scores, exactly
+    value_number: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    #: choices, and flags as 'true' / 'false'
+    value_text: str | None = Field(default=None, max_length=64)
+    comment: str | None = Field(default=None, max_length=1000)
+    source: str = Field(default="api", max_length=64)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+class Platform(SQLModel, table=True):
+    __tablename__ = "platform"
+    __table_args__ = (
+        UniqueConstraint("region_code", "type", "level", "name"),
+        CheckConstraint("revoked_on IS NULL OR revoked_on >= recognized_on", name="dates"),
+        Index("ix_platform_type_level", "type", "level"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(
+        sa_column=Column(String(12), ForeignKey("region.code"), nullable=False, index=True)
+    )
+    type: str = Field(max_length=64)
+    level: str = Field(max_length=16)
+    name: str = Field(max_length=200)
+    host_organisation: str | None = Field(default=None, max_length=200)
+    recognized_on: date
+    revoked_on: date | None = None
+    document_number: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+class Award(SQLModel, table=True):
+    __tablename__ = "award"
+    __table_args__ = (
+        UniqueConstraint("region_code", "type", "level", "name", "awarded_on"),
+        Index("ix_award_awarded_on", "awarded_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(
+        sa_column=Column(String(12), ForeignKey("region.code"), nullable=False, index=True)
+    )
+    type: str = Field(max_length=64)
+    level: str = Field(max_length=16)
+    name: str = Field(max_length=200)
+    awarded_on: date
+    document_number: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)

@@ -1,0 +1,80 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Response
+from fastapi.routing import APIRoute
+
+from app import __version__
+from app.api import problems
+from app.api.deps import Database
+from app.api.routers import data, health, periods, regions, registry, schemes, scores
+from app.config import Settings, get_settings
+from app.db.engine import make_engine, session_scope, writer
+from app.services.schemes import sync_builtin_schemes
+from app.services.scores import ScoreReader
+
+API_PREFIX = "/api/v1"
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with session_scope(writer(engine)) as session:
+            sync_builtin_schemes(session)
+        yield
+        app.state.scores.close()
+        engine.dispose()
+
+    app = FastAPI(
+        title="innomon",
+        version=__version__,
+        summary="County-level S&T innovation capability scoring (县域科技创新能力监测评价)",
+        description=(
+            "Departments post statistics and registries of platforms and awards; innomon scores "
+            "each region under a versioned indicator scheme, explains every point, ranks regions "
+            "and classifies them into tiers. Errors are RFC 9457 problem details."
+        ),
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.db = Database(engine)
+    app.state.scores = ScoreReader(engine, settings.score_cache_size)
+    problems.install(app)
+    app.include_router(health.router)
+    for r in (
+        schemes.router,
+        regions.router,
+        periods.router,
+        data.router,
+        registry.platforms,
+        registry.awards,
+        scores.router,
+    ):
+        app.include_router(r, prefix=API_PREFIX)
+    if settings.bench_routes:
+        _mount_bench(app)
+    return app
+
+
+def _mount_bench(app: FastAPI) -> None:
+    """/bench/bare/{year}/{region}: the breakdown's bytes from a dict, no database (benchmarks)."""
+    held: dict[tuple[int, str], bytes] = {}
+
+    @app.get("/bench/bare/{year}/{region}", include_in_schema=False)
+    async def bare(year: int, region: str) -> Response:
+        body = held.get((year, region))
+        if body is None:
+            body = held[(year, region)] = app.state.scores.breakdown_json(year, region)
+        return Response(body, media_type="application/json")

@@ -1,0 +1,270 @@
+"""Data values: one value per (year, region, element), written singly or in all-or-nothing batches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlmodel import Session
+
+from app.db import repositories as repo
+from app.db.types import utcnow
+from app.domain import InvalidInput, Problem, Scheme
+from app.domain.scheme import ElementKind, Value
+from app.services import schemes
+from app.services.errors import NotFound, RowProblem, RowsInvalid, TooLarge
+from app.services.regions import get_region
+
+MAX_COMMENT = 1000
+Status = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    """One row as sent; fields are checked here, not trusted."""
+
+    region: Any
+    element: Any
+    value: Any
+    comment: Any = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    dry_run: bool
+    statuses: tuple[Status, ...] = ()
+
+
+def encode(value: Value) -> tuple[Decimal | None, str | None]:
+    """A checked value as the pair (value_number, value_text) of its row."""
+    if isinstance(value, bool):
+        return None, "true" if value else "false"
+    if isinstance(value, str):
+        return None, value
+    return value, None
+
+
+def decode(scheme: Scheme, element: str, number: Decimal | None, text: str | None) -> Value | None:
+    el = scheme.elements.get(element)
+    if el is None:  # stored under an earlier scheme of the period; shown as stored
+        return number if number is not None else text
+    if el.kind is ElementKind.BOOLEAN:
+        return text == "true"
+    if el.kind is ElementKind.CHOICE:
+        return text
+    return number
+
+
+def period_scheme(session: Session, year: int) -> Scheme:
+    period = repo.get_period(session, year)
+    if period is None:
+        raise NotFound("period", year)
+    return schemes.get_scheme(session, period.scheme_code)
+
+
+def _check_rows(
+    session: Session, year: int, rows: Sequence[ValueRow]
+) -> tuple[list[tuple[str, str, Decimal | None, str | None, str | None]], list[RowProblem]]:
+    period = repo.get_period(session, year)
+    scheme = schemes.get_scheme(session, period.scheme_code) if period else None
+    known = repo.existing_region_codes(
+        session, (r.region for r in rows if isinstance(r.region, str))
+    )
+    problems: list[RowProblem] = []
+    checked = []
+    first_row: dict[tuple[str, str], int] = {}
+    for i, row in enumerate(rows):
+        before = len(problems)
+        if period is None:
+            problems.append(
+                RowProblem(
+                    i,
+                    "year",
+                    f"there is no period {year}; create it with PUT /api/v1/periods/{year}",
+                )
+            )
+        if not isinstance(row.region, str) or row.region not in known:
+            problems.append(RowProblem(i, "region", f"unknown region {row.region!r}"))
+        number = text = None
+        if scheme is not None:
+            el = scheme.elements.get(row.element) if isinstance(row.element, str) else None
+            if el is None:
+                problems.append(
+                    RowProblem(
+                        i, "element", f"unknown element {row.element!r} in scheme {scheme.code}"
+                    )
+                )
+            elif row.value is None:
+                problems.append(
+                    RowProblem(i, "value", "must not be null; delete a value to remove it")
+                )
+            else:
+                try:
+                    number, text = encode(el.parse(row.value))
+                except ValueError as exc:
+                    problems.append(RowProblem(i, "value", str(exc)))
+        if row.comment is not None and (
+            not isinstance(row.comment, str) or len(row.comment) > MAX_COMMENT
+        ):
+            problems.append(
+                RowProblem(i, "comment", f"must be a string of at most {MAX_COMMENT} characters")
+            )
+        key = (str(row.region), str(row.element))
+        if key in first_row:
+            problems.append(
+                RowProblem(i, "element", f"the same region and element as row {first_row[key]}")
+            )
+        else:
+            first_row[key] = i
+        if len(problems) == before:
+            checked.append((str(row.region), str(row.element), number, text, row.comment))
+    return checked, problems
+
+
+def import_values(
+    session: Session,
+    year: int,
+    rows: Sequence[ValueRow],
+    *,
+    dry_run: bool = False,
+    source: str = "api",
+    max_rows: int = 20_000,
+) -> ImportResult:
+    """Check every row, then write all of them in one transaction, or nothing.
+
+    Any bad row raises RowsInvalid listing every bad row. Rows equal to what is stored (value and
+    comment) count as unchanged and are not written, so re-sending a batch changes nothing.
+    """
+    if len(rows) > max_rows:
+        raise TooLarge(f"a batch holds at most {max_rows} rows; this one has {len(rows)}")
+    checked, problems = _check_rows(session, year, rows)
+    if problems:
+        raise RowsInvalid(problems, len(rows))
+    if not dry_run and checked:
+        # First statement of the write: takes the lock so that classification below stays true.
+        repo.bump_periods(session, years=[year])
+    regions = sorted({c[0] for c in checked})
+    existing = {(r[0], r[1]): r for r in repo.values_of(session, year, regions)} if checked else {}
+    now = utcnow()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    statuses: list[Status] = []
+    for region, element, number, text, comment in checked:
+        old = existing.get((region, element))
+        if old is None:
+            statuses.append("created")
+            inserts.append(
+                dict(
+                    year=year,
+                    region_code=region,
+                    element=element,
+                    value_number=number,
+                    value_text=text,
+                    comment=comment,
+                    source=source,
+                    updated_at=now,
+                )
+            )
+        elif (old[2], old[3], old[4]) == (number, text, comment):
+            statuses.append("unchanged")
+        else:
+            statuses.append("updated")
+            updates.append(
+                dict(
+                    _id=old[7],
+                    value_number=number,
+                    value_text=text,
+                    comment=comment,
+                    source=source,
+                    updated_at=now,
+                )
+            )
+    result = ImportResult(
+        statuses.count("created"),
+        statuses.count("updated"),
+        statuses.count("unchanged"),
+        dry_run,
+        tuple(statuses),
+    )
+    if dry_run:
+        return result
+    if not inserts and not updates:
+        session.rollback()  # nothing changed: leave the period's version (and every cache) alone
+        return result
+    repo.insert_values(session, inserts)
+    repo.update_values(session, updates)
+    return result
+
+
+def put_value(
+    session: Session,
+    year: int,
+    region: str,
+    element: str,
+    value: Any,
+    comment: Any,
+    source: str = "api",
+) -> Status:
+    """Write one value; raises InvalidInput (fields value, comment, element) or NotFound."""
+    get_region(session, region)
+    period_scheme(session, year)
+    try:
+        result = import_values(
+            session, year, [ValueRow(region, element, value, comment)], source=source
+        )
+    except RowsInvalid as exc:
+        problems = exc.problems
+        if any(p.field == "element" for p in problems):
+            raise NotFound("element", element) from None
+        raise InvalidInput([Problem(p.field, p.reason) for p in problems]) from None
+    return result.statuses[0]
+
+
+def delete_value(session: Session, year: int, region: str, element: str) -> None:
+    period_scheme(session, year)
+    get_region(session, region)
+    repo.bump_periods(session, years=[year])
+    row = repo.get_value(session, year, region, element)
+    if row is None:
+        raise NotFound("value", f"{year}/{region}/{element}")
+    session.delete(row)
+    session.flush()
+
+
+def get_value(session: Session, year: int, region: str, element: str) -> dict[str, Any]:
+    scheme = period_scheme(session, year)
+    get_region(session, region)
+    row = repo.get_value(session, year, region, element)
+    if row is None:
+        raise NotFound("value", f"{year}/{region}/{element}")
+    return {
+        "element": row.element,
+        "value": decode(scheme, row.element, row.value_number, row.value_text),
+        "comment": row.comment,
+        "source": row.source,
+        "updated_at": row.updated_at,
+    }
+
+
+def region_values(session: Session, year: int, region: str) -> list[dict[str, Any]]:
+    scheme = period_scheme(session, year)
+    get_region(session, region)
+    order = {code: i for i, code in enumerate(scheme.elements)}
+    rows = sorted(
+        repo.values_of(session, year, [region]), key=lambda r: (order.get(r[1], len(order)), r[1])
+    )
+    return [
+        {
+            "element": r[1],
+            "value": decode(scheme, r[1], r[2], r[3]),
+            "comment": r[4],
+            "source": r[5],
+            "updated_at": r[6],
+        }
+        for r in rows
+    ]

@@ -1,0 +1,44 @@
+"""Errors of the use cases. Like the domain's, they carry no HTTP status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.domain.problems import DomainError
+
+
+class NotFound(DomainError):
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind, self.key = kind, key
+        super().__init__(f"{kind} {key} does not exist")
+
+
+class Conflict(DomainError):
+    def __init__(self, detail: str, existing: object | None = None) -> None:
+        self.existing = existing
+        super().__init__(detail)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    index: int
+    field: str
+    reason: str
+
+
+class RowsInvalid(DomainError):
+    """A batch with bad rows: every bad row is listed and nothing is written."""
+
+    def __init__(self, problems: list[RowProblem], rows: int) -> None:
+        self.problems = problems
+        bad = len({p.index for p in problems})
+        super().__init__(f"{bad} of {rows} rows are invalid; nothing was written")
+
+
+class TooLarge(DomainError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+
+
+class Unavailable(DomainError):
+    """The database could not be reached."""

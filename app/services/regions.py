@@ -1,0 +1,151 @@
+"""Regions: GB/T 2260 divisions in a province -> city -> county tree."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.db import repositories as repo
+from app.db.tables import Region
+from app.db.types import utcnow
+from app.domain import InvalidInput, Problem
+from app.services.errors import Conflict, NotFound
+
+LEVEL_RANK = {"province": 0, "city": 1, "county": 2}
+CODE_PATTERN = re.compile(r"^\d{6}$")
+
+
+@dataclass(frozen=True)
+class RegionInput:
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    parent_code: str | None = None
+
+
+def _check(session: Session, data: RegionInput, *, existing: Region | None = None) -> None:
+    problems = []
+    if not CODE_PATTERN.match(data.code):
+        problems.append(Problem("code", "must be a 6-digit GB/T 2260 division code"))
+    if data.level not in LEVEL_RANK:
+        problems.append(Problem("level", f"must be one of {', '.join(LEVEL_RANK)}"))
+    if data.parent_code is not None:
+        parent = repo.get_region(session, data.parent_code)
+        if parent is None:
+            problems.append(Problem("parent_code", f"unknown region {data.parent_code!r}"))
+        elif data.level in LEVEL_RANK and LEVEL_RANK[parent.level] >= LEVEL_RANK[data.level]:
+            problems.append(
+                Problem("parent_code", f"a {data.level} cannot sit under a {parent.level}")
+            )
+        elif existing is not None and data.parent_code in repo.subtree_codes(
+            session, existing.code
+        ):
+            problems.append(Problem("parent_code", "would make the region its own ancestor"))
+    if problems:
+        raise InvalidInput(problems)
+
+
+def create_region(session: Session, data: RegionInput) -> Region:
+    if repo.get_region(session, data.code) is not None:
+        raise Conflict(f"region {data.code} already exists", existing=data.code)
+    _check(session, data)
+    region = Region(**data.__dict__)
+    session.add(region)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"region {data.code} already exists", existing=data.code) from None
+    return region
+
+
+def update_region(session: Session, code: str, changes: dict[str, Any]) -> Region:
+    region = get_region(session, code)
+    merged = RegionInput(
+        **{**{k: getattr(region, k) for k in RegionInput.__dataclass_fields__}, **changes}
+    )
+    if merged == RegionInput(**{k: getattr(region, k) for k in RegionInput.__dataclass_fields__}):
+        return region
+    _check(session, merged, existing=region)
+    repo.bump_periods(
+        session
+    )  # a name or a parent change shows in every year's breakdowns and rankings
+    for k, v in changes.items():
+        setattr(region, k, v)
+    region.updated_at = utcnow()
+    session.add(region)
+    session.flush()
+    return region
+
+
+def get_region(session: Session, code: str) -> Region:
+    region = repo.get_region(session, code)
+    if region is None:
+        raise NotFound("region", code)
+    return region
+
+
+def scope_codes(session: Session, parent: str | None) -> list[str] | None:
+    """Codes of `parent`'s descendants (not `parent` itself), or None for all regions."""
+    if parent is None:
+        return None
+    get_region(session, parent)
+    return [c for c in repo.subtree_codes(session, parent) if c != parent]
+
+
+def list_regions(
+    session: Session, *, parent: str | None, level: str | None, limit: int, offset: int
+) -> tuple[Sequence[Region], int]:
+    return repo.list_regions(
+        session, codes=scope_codes(session, parent), level=level, limit=limit, offset=offset
+    )
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def import_regions(session: Session, rows: Iterable[dict[str, Any]]) -> ImportCounts:
+    """Insert or update regions, parents first; re-running with the same rows changes nothing."""
+    ordered = sorted(rows, key=lambda r: (LEVEL_RANK.get(r["level"], 9), r["code"]))
+    created = updated = unchanged = 0
+    for row in ordered:
+        data = RegionInput(
+            row["code"], row["name_zh"], row["name_en"], row["level"], row.get("parent_code")
+        )
+        region = repo.get_region(session, data.code)
+        if region is None:
+            create_region(session, data)
+            created += 1
+        elif all(getattr(region, k) == v for k, v in data.__dict__.items()):
+            unchanged += 1
+        else:
+            update_region(
+                session, data.code, {k: v for k, v in data.__dict__.items() if k != "code"}
+            )
+            updated += 1
+    return ImportCounts(created, updated, unchanged)
+
+
+REFERENCE_SETS = {"hebei": "hebei.json"}
+
+
+def reference_regions(name: str) -> list[dict[str, Any]]:
+    """The rows of a reference set shipped in app/reference (e.g. 'hebei')."""
+    if name not in REFERENCE_SETS:
+        raise NotFound("reference set", name)
+    text = (
+        resources.files("app.reference").joinpath(REFERENCE_SETS[name]).read_text(encoding="utf-8")
+    )
+    rows: list[dict[str, Any]] = json.loads(text)["regions"]
+    return rows

@@ -1,0 +1,59 @@
+"""Small builders for API tests."""
+
+from __future__ import annotations
+
+import httpx
+
+SJZ, CHANGAN, QIAOXI, XINHUA, HEBEI = "130100", "130102", "130104", "130105", "130000"
+
+
+async def seed_regions(api: httpx.AsyncClient) -> None:
+    """Hebei, Shijiazhuang and three of its districts."""
+    for body in (
+        {"code": HEBEI, "name_zh": "河北省", "name_en": "Hebei Province", "level": "province"},
+        {
+            "code": SJZ,
+            "name_zh": "石家庄市",
+            "name_en": "Shijiazhuang City",
+            "level": "city",
+            "parent_code": HEBEI,
+        },
+        {
+            "code": CHANGAN,
+            "name_zh": "长安区",
+            "name_en": "Chang'an District",
+            "level": "county",
+            "parent_code": SJZ,
+        },
+        {
+            "code": QIAOXI,
+            "name_zh": "桥西区",
+            "name_en": "Qiaoxi District",
+            "level": "county",
+            "parent_code": SJZ,
+        },
+        {
+            "code": XINHUA,
+            "name_zh": "新华区",
+            "name_en": "Xinhua District",
+            "level": "county",
+            "parent_code": SJZ,
+        },
+    ):
+        r = await api.post("/regions", json=body)
+        assert r.status_code == 201, r.text
+
+
+async def seed_period(api: httpx.AsyncClient, year: int = 2020) -> None:
+    r = await api.put(
+        f"/periods/{year}", json={"scheme": "hebei-county-2019", "round_label": str(year + 1)}
+    )
+    assert r.status_code in (200, 201), r.text
+
+
+def assert_problem(r: httpx.Response, status: int) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == status and body["type"].startswith("/problems/") and body["detail"]
+    return body

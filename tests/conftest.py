@@ -1,0 +1,80 @@
+"""Shared fixtures. The suite runs on SQLite by default and on PostgreSQL when
+INNOMON_TEST_DATABASE_URL is set (e.g. postgresql+psycopg://postgres@127.0.0.1/test)."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine, text
+
+from app.config import Settings
+from app.db import migrate
+from app.db.engine import make_engine
+from app.main import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("INNOMON_TEST_DATABASE_URL")
+#: tables emptied between tests, children first (schemes stay: they are loaded at start)
+DATA_TABLES = ("data_value", "platform", "award", "period", "region")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if inspect.iscoroutinefunction(getattr(item, "function", None)):
+            item.add_marker(pytest.mark.anyio)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if PG_URL:
+        return PG_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'innomon-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def empty_tables(engine: Engine) -> None:
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for t in DATA_TABLES:
+                conn.execute(text(f"DELETE FROM {t}"))
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Engine:
+    empty_tables(migrated_engine)
+    return migrated_engine
+
+
+@pytest.fixture
+def settings(engine: Engine, database_url: str) -> Settings:
+    return Settings(database_url=database_url, max_bulk_rows=500, score_cache_size=1000)
+
+
+@pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://innomon.test/api/v1"
+        ) as client:
+            yield client
