@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import unicodedata
 from decimal import Decimal
@@ -37,14 +38,11 @@ def render_table(b: dict[str, Any]) -> str:
     lines += [header, "-" * _width(header)]
     for d in b["dimensions"]:
         lines.append(
-            _pad(f"{d['name_zh']} ({d['name_en']})", name_w + 2 + 16)
-            + f"{d['score']:>6g} / {d['max']:<3g}"
+            _pad(f"{d['name_zh']} ({d['name_en']})", name_w + 2 + 16) + f"{d['score']:>6g} / {d['max']:<3g}"
         )
         for i in d["indicators"]:
             unit = f" {i['unit']}" if i["unit"] and isinstance(i["value"], int | float) else ""
-            mark = (
-                "  (missing: " + ", ".join(i["missing_inputs"]) + ")" if i["missing_inputs"] else ""
-            )
+            mark = "  (missing: " + ", ".join(i["missing_inputs"]) + ")" if i["missing_inputs"] else ""
             value = _num(i["value"]) + unit
             lines.append(
                 "  "
@@ -55,9 +53,7 @@ def render_table(b: dict[str, Any]) -> str:
                 + mark
             )
     lines.append("-" * _width(header))
-    lines.append(
-        f"总分 total {b['total']:g} / {b['max']:g}   梯队 tier {b['tier']} ({b['tier_name_zh']})"
-    )
+    lines.append(f"总分 total {b['total']:g} / {b['max']:g}   梯队 tier {b['tier']} ({b['tier_name_zh']})")
     if not b["complete"]:
         lines.append("数据不完整 incomplete — missing inputs by department:")
         for dept, elements in b["missing_by_department"].items():
@@ -180,6 +176,10 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"innomon: serving on http://{host}:{port}/api/v1 (database {_redact(settings.database_url)})",
         file=err,
     )
+    # uvicorn drains in-flight requests on SIGTERM/SIGINT, then re-raises the signal to the handler
+    # it found installed: make that a no-op so that a graceful stop exits with status 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -191,6 +191,26 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         log_level=settings.log_level,
         timeout_graceful_shutdown=30,
     )
+    return EXIT_OK
+
+
+def openapi_document() -> str:
+    """The API contract as committed in openapi/openapi.json (stable key order, trailing newline)."""
+    from app.config import Settings
+    from app.main import create_app
+
+    app = create_app(Settings(database_url="sqlite://", bench_routes=False))
+    return json.dumps(app.openapi(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def cmd_openapi(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    text = openapi_document()
+    if args.out == "-":
+        out.write(text)
+    else:
+        with open(args.out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print(f"innomon: wrote {args.out}", file=err)
     return EXIT_OK
 
 
@@ -214,6 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--demo", action="store_true", help="load the synthetic demo dataset first")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("openapi", help="write the OpenAPI document (the committed contract)")
+    p.add_argument("--out", default="openapi/openapi.json", help="file to write, or - for stdout")
+    p.set_defaults(func=cmd_openapi)
 
     p = sub.add_parser("migrate", help="apply database migrations only")
     p.set_defaults(func=cmd_migrate)

@@ -369,9 +369,7 @@ def _admin_weights(choices: Sequence[tuple[str, float]], s: float) -> list[float
     return [math.exp(-((p - target) ** 2) / 0.08) for _, p in choices]
 
 
-def _traits(
-    rng: random.Random, s: float, name: str, admin_choices: Sequence[tuple[str, float]]
-) -> _Traits:
+def _traits(rng: random.Random, s: float, name: str, admin_choices: Sequence[tuple[str, float]]) -> _Traits:
     district = name.endswith("区")
     city = name.endswith("市")
     u = rng.uniform
@@ -387,9 +385,7 @@ def _traits(
     return _Traits(
         population=population,
         population_growth=u(0.002, 0.012) if district else u(-0.006, 0.004),
-        enterprises_per_person=(
-            u(0.035, 0.065) if district else u(0.02, 0.035) if city else u(0.012, 0.028)
-        ),
+        enterprises_per_person=(u(0.035, 0.065) if district else u(0.02, 0.035) if city else u(0.012, 0.028)),
         enterprise_growth=u(0.05, 0.10),
         public_per_person=u(0.45, 0.8) + (0.1 if district else 0.0),
         public_growth=u(0.02, 0.06),
@@ -432,12 +428,8 @@ def _values(
     def grown(base: float, rate: float, noise: float = 0.03) -> float:
         return base * (1 + rate) ** t * u(1 - noise, 1 + noise)
 
-    population = min(
-        max(grown(tr.population, tr.population_growth, 0.005), MIN_POPULATION), MAX_POPULATION
-    )
-    registered = max(
-        _whole(grown(population * tr.enterprises_per_person, tr.enterprise_growth)), 1000
-    )
+    population = min(max(grown(tr.population, tr.population_growth, 0.005), MIN_POPULATION), MAX_POPULATION)
+    registered = max(_whole(grown(population * tr.enterprises_per_person, tr.enterprise_growth)), 1000)
     public = grown(population * tr.public_per_person, tr.public_growth)
     fiscal_share = min(grown(tr.fiscal_share, tr.fiscal_share_growth, 0.08), 5.0)
     revenue = grown(tr.revenue, tr.revenue_growth)
@@ -469,9 +461,7 @@ def _values(
         "high_tech_enterprises": Decimal(
             min(_whole(grown(tr.high_tech, tr.high_tech_growth, 0.05)), registered)
         ),
-        "tech_smes": Decimal(
-            min(_whole(grown(tr.tech_smes, tr.tech_smes_growth, 0.06)), registered)
-        ),
+        "tech_smes": Decimal(min(_whole(grown(tr.tech_smes, tr.tech_smes_growth, 0.06)), registered)),
         "registered_enterprises": registered_d,
         "industrial_enterprises": industrial_d,
         "industrial_enterprises_with_rd_institution": Decimal(
@@ -481,9 +471,7 @@ def _values(
             _whole(grown(tr.patents_per_10k, tr.patents_growth, 0.05) * population / 10_000)
         ),
         "resident_population": Decimal(round(population)),
-        "high_tech_industry_value_added": min(
-            _amount(value_added * high_tech_share / 100), value_added_d
-        ),
+        "high_tech_industry_value_added": min(_amount(value_added * high_tech_share / 100), value_added_d),
         "industrial_value_added": value_added_d,
         "agri_industrialization_rate": _amount(agri),
         "st_admin_body": admin_body,
@@ -643,8 +631,6 @@ def generate(
         items.extend(_platforms(rng, code, name, s, catalogue, last_year))
         for year in year_list:
             year_rng = random.Random(f"demo:{seed}:{code}:{year}")
-            values.append(
-                DemoRegionYear(code, year, _values(traits, year, year_rng, admin_choices))
-            )
+            values.append(DemoRegionYear(code, year, _values(traits, year, year_rng, admin_choices)))
             items.extend(_awards(year_rng, code, name, s, year, catalogue))
     return DemoDataset(DEMO_LABEL, codes, year_list, values, items)

@@ -3,7 +3,6 @@ INNOMON_TEST_DATABASE_URL is set (e.g. postgresql+psycopg://postgres@127.0.0.1/t
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,12 +20,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("INNOMON_TEST_DATABASE_URL")
 #: tables emptied between tests, children first (schemes stay: they are loaded at start)
 DATA_TABLES = ("data_value", "platform", "award", "period", "region")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if inspect.iscoroutinefunction(getattr(item, "function", None)):
-            item.add_marker(pytest.mark.anyio)
 
 
 @pytest.fixture
@@ -74,7 +67,5 @@ async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://innomon.test/api/v1"
-        ) as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://innomon.test/api/v1") as client:
             yield client

@@ -71,7 +71,8 @@ def problem(
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI documentation of a route's problem responses."""
+    """OpenAPI documentation of a route's problem responses (503 always: the database may be down)."""
+    statuses = (*statuses, 503) if 503 not in statuses else statuses
     return {
         s: {
             "model": Problem,
@@ -136,9 +137,7 @@ def install(app: FastAPI) -> None:
         errors = []
         for e in exc.errors():
             index, field = _field(tuple(e.get("loc", ())))
-            errors.append(
-                {"index": index, "field": field, "reason": str(e.get("msg", "is invalid"))}
-            )
+            errors.append({"index": index, "field": field, "reason": str(e.get("msg", "is invalid"))})
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
         return problem(422, "invalid-request", detail or "the request is invalid", request, errors)
 
@@ -147,9 +146,7 @@ def install(app: FastAPI) -> None:
         kind = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
             exc.status_code, "http-error"
         )
-        detail = (
-            exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")
-        )
+        detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")
         response = problem(exc.status_code, kind, detail, request)
         if exc.headers:
             response.headers.update(exc.headers)
@@ -158,26 +155,18 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", exc.orig)
-        return problem(
-            503, "database-unavailable", "the database is unavailable; try again shortly", request
-        )
+        return problem(503, "database-unavailable", "the database is unavailable; try again shortly", request)
 
     @app.exception_handler(Unavailable)
     async def _unavailable(request: Request, exc: Unavailable) -> JSONResponse:
         log.warning("%s", exc)
-        return problem(
-            503, "database-unavailable", "the database is unavailable; try again shortly", request
-        )
+        return problem(503, "database-unavailable", "the database is unavailable; try again shortly", request)
 
     @app.exception_handler(PoolTimeout)
     async def _pool(request: Request, exc: PoolTimeout) -> JSONResponse:
-        return problem(
-            503, "database-unavailable", "no database connection became free in time", request
-        )
+        return problem(503, "database-unavailable", "no database connection became free in time", request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(
-            500, "internal-error", "an unexpected error occurred; it has been logged", request
-        )
+        return problem(500, "internal-error", "an unexpected error occurred; it has been logged", request)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from app.domain.document import parse_date
 
 T = TypeVar("T")
 
@@ -16,7 +18,18 @@ Level = Literal["province", "city", "county"]
 ItemLevel = Annotated[str, Field(min_length=1, max_length=16, examples=["provincial"])]
 ItemType = Annotated[str, Field(min_length=1, max_length=64, examples=["key_lab"])]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-StrictDate = Annotated[date, Strict(), Field(description="YYYY-MM-DD")]
+
+
+def _iso_date(raw: object) -> date:
+    # the domain's rule and message, as the CLI gives them: only "YYYY-MM-DD" strings
+    return raw if isinstance(raw, date) else parse_date(raw)
+
+
+StrictDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "description": "YYYY-MM-DD"}),
+]
 #: a value as sent: checked by the scheme's element rules, with the same messages as the CLI
 ElementValue = Annotated[
     Any,

@@ -21,9 +21,7 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -55,11 +53,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def writer(engine: Engine) -> Engine:
     """The engine for write transactions: on SQLite they start with BEGIN IMMEDIATE, so a
     transaction that reads and then writes never meets a stale snapshot (SQLITE_BUSY_SNAPSHOT)."""
-    return (
-        engine.execution_options(sqlite_begin="IMMEDIATE")
-        if engine.dialect.name == "sqlite"
-        else engine
-    )
+    return engine.execution_options(sqlite_begin="IMMEDIATE") if engine.dialect.name == "sqlite" else engine
 
 
 @contextmanager

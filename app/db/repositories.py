@@ -67,12 +67,8 @@ def list_regions(
     return rows, int(total)
 
 
-def regions_in(
-    session: Session, codes: Sequence[str] | None, level: str | None
-) -> Sequence[Region]:
-    rows: Sequence[Region] = session.exec(
-        _region_query(codes, level).order_by(col(Region.code))
-    ).all()
+def regions_in(session: Session, codes: Sequence[str] | None, level: str | None) -> Sequence[Region]:
+    rows: Sequence[Region] = session.exec(_region_query(codes, level).order_by(col(Region.code))).all()
     return rows
 
 
@@ -186,9 +182,7 @@ def active_platform_filter(year: int) -> ColumnElement[bool]:
 
 
 def award_year_filter(year: int) -> ColumnElement[bool]:
-    return and_(
-        col(Award.awarded_on) >= date(year, 1, 1), col(Award.awarded_on) <= date(year, 12, 31)
-    )
+    return and_(col(Award.awarded_on) >= date(year, 1, 1), col(Award.awarded_on) <= date(year, 12, 31))
 
 
 def list_items(
@@ -210,9 +204,7 @@ def list_items(
     if level is not None:
         q = q.where(model.level == level)
     if active_in is not None:
-        q = q.where(
-            active_platform_filter(active_in) if model is Platform else award_year_filter(active_in)
-        )
+        q = q.where(active_platform_filter(active_in) if model is Platform else award_year_filter(active_in))
     total = session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
     rows = session.exec(q.order_by(col(model.id)).limit(limit).offset(offset)).all()
     return rows, int(total)
@@ -237,9 +229,7 @@ def items_for_scoring(
     return platforms, awards
 
 
-def find_platform(
-    session: Session, region: str, type_: str, level: str, name: str
-) -> Platform | None:
+def find_platform(session: Session, region: str, type_: str, level: str, name: str) -> Platform | None:
     q = select(Platform).where(
         Platform.region_code == region,
         Platform.type == type_,

@@ -73,9 +73,7 @@ class Period(SQLModel, table=True):
     __table_args__ = (CheckConstraint(f"status IN {PERIOD_STATUSES}", name="status"),)
 
     year: int = Field(primary_key=True)
-    scheme_code: str = Field(
-        sa_column=Column(String(64), ForeignKey("scheme.code"), nullable=False)
-    )
+    scheme_code: str = Field(sa_column=Column(String(64), ForeignKey("scheme.code"), nullable=False))
     status: str = Field(default="open", max_length=16)
     round_label: str | None = Field(default=None, max_length=32)
     #: bumped by every write that can change a score of this year; keys the score caches

@@ -69,19 +69,13 @@ def check_item_kind(scheme: Scheme, registry: str, type_: object, level: object)
     return problems
 
 
-def check_item_dates(
-    start: date | None, end: date | None, start_field: str, end_field: str
-) -> list[Problem]:
+def check_item_dates(start: date | None, end: date | None, start_field: str, end_field: str) -> list[Problem]:
     if start is not None and end is not None and end < start:
-        return [
-            Problem(end_field, f"{end.isoformat()} is before {start_field} {start.isoformat()}")
-        ]
+        return [Problem(end_field, f"{end.isoformat()} is before {start_field} {start.isoformat()}")]
     return []
 
 
-def parse_document(
-    doc: object, schemes: Callable[[str], Scheme]
-) -> tuple[Scheme, Facts, str | None]:
+def parse_document(doc: object, schemes: Callable[[str], Scheme]) -> tuple[Scheme, Facts, str | None]:
     """Check a scoring document and turn it into (scheme, facts, region).
 
     `schemes` looks a scheme up by code (raising SchemeNotFound). Raises InvalidInput listing
@@ -180,6 +174,4 @@ def _parse_item(
     if problems or start is None:
         return None, problems
     item_id: Any = raw.get("id", index)
-    return RegistryItem(
-        registry, str(raw["type"]), str(raw["level"]), start, end, name, item_id
-    ), []
+    return RegistryItem(registry, str(raw["type"]), str(raw["level"]), start, end, name, item_id), []

@@ -46,9 +46,7 @@ def plain(obj: Any) -> Any:
 
 
 def content_hash(definition: Mapping[str, Any]) -> str:
-    canonical = json.dumps(
-        plain(definition), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
+    canonical = json.dumps(plain(definition), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -105,9 +103,7 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
         c: Department(c, *ck.names(d, f"departments.{c}"))
         for c, d in ck.table(data, "departments", "").items()
     }
-    levels = {
-        c: Level(c, *ck.names(d, f"levels.{c}")) for c, d in ck.table(data, "levels", "").items()
-    }
+    levels = {c: Level(c, *ck.names(d, f"levels.{c}")) for c, d in ck.table(data, "levels", "").items()}
 
     elements: dict[str, Element] = {}
     for c, e in ck.table(data, "elements", "").items():
@@ -127,9 +123,7 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
         choices: tuple[Choice, ...] = ()
         if kind is ElementKind.CHOICE:
             raw_choices = ck.table(e, "choices", where)
-            choices = tuple(
-                Choice(k, *ck.names(v, f"{where}.choices.{k}")) for k, v in raw_choices.items()
-            )
+            choices = tuple(Choice(k, *ck.names(v, f"{where}.choices.{k}")) for k, v in raw_choices.items())
             if not choices:
                 ck.add(f"{where}.choices", "a choice element needs at least one choice")
         minimum = maximum = None
@@ -161,9 +155,7 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
         types = []
         for t, tv in ck.table(r, "types", where).items():
             if t in type_owner:
-                ck.add(
-                    f"{where}.types.{t}", f"type code already used by registry {type_owner[t]!r}"
-                )
+                ck.add(f"{where}.types.{t}", f"type code already used by registry {type_owner[t]!r}")
             type_owner[t] = c
             types.append(RegistryType(t, *ck.names(tv, f"{where}.types.{t}"), registry=c))
         registries[c] = Registry(c, *ck.names(r, where), counting=counting, types=tuple(types))
@@ -250,9 +242,7 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
         maxima = sum((i.max for i in indicators), ZERO)
         if len(indicators) == len(d.get("indicators") or []) and maxima != weight:
             ck.add(f"{dwhere}.weight", f"is {weight} but its indicators' maxima add up to {maxima}")
-        dimensions.append(
-            Dimension(dcode, *ck.names(d, dwhere), weight=weight, indicators=tuple(indicators))
-        )
+        dimensions.append(Dimension(dcode, *ck.names(d, dwhere), weight=weight, indicators=tuple(indicators)))
     weights = sum((d.weight for d in dimensions), ZERO)
     if weights != total:
         ck.add("total", f"is {total} but the dimension weights add up to {weights}")

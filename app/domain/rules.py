@@ -101,9 +101,7 @@ class Rule(Protocol):
     @property
     def sources(self) -> tuple[Source, ...]: ...
 
-    def evaluate(
-        self, facts: Facts, registries: Mapping[str, Registry], max: Decimal
-    ) -> Outcome: ...
+    def evaluate(self, facts: Facts, registries: Mapping[str, Registry], max: Decimal) -> Outcome: ...
 
     def describe(self) -> dict[str, Any]: ...
 
@@ -182,9 +180,7 @@ class Banded:
         inputs = _inputs(facts.values, self.elements)
         value, missing = self.source.resolve(facts.values)
         if value is None:
-            return Outcome(
-                ZERO, None, missing, inputs, {"kind": self.kind, "lower": None, "upper": None}
-            )
+            return Outcome(ZERO, None, missing, inputs, {"kind": self.kind, "lower": None, "upper": None})
         pts, i = self.points(value)
         lower = self.knots[i]
         upper = self.knots[i + 1] if i + 1 < len(self.knots) else None
@@ -259,9 +255,7 @@ class Tally:
                 table[type_code][level] = n
         cap = ctx.number(spec.get("cap", ctx.max), "rule.cap")
         if cap is not None and not ZERO < cap <= ctx.max:
-            ctx.problem(
-                "rule.cap", f"must be greater than 0 and at most the indicator's max {ctx.max}"
-            )
+            ctx.problem("rule.cap", f"must be greater than 0 and at most the indicator's max {ctx.max}")
             ok = False
         extra = spec.get("extra_element")
         if (
@@ -346,9 +340,7 @@ class ChoiceFlag:
     cap: Decimal
 
     @classmethod
-    def from_spec(
-        cls, spec: Mapping[str, Any], source: object, ctx: SpecContext
-    ) -> ChoiceFlag | None:
+    def from_spec(cls, spec: Mapping[str, Any], source: object, ctx: SpecContext) -> ChoiceFlag | None:
         choice = ctx.element(spec.get("choice"), "rule.choice", frozenset({ElementKind.CHOICE}))
         flag = ctx.element(spec.get("flag"), "rule.flag", frozenset({ElementKind.BOOLEAN}))
         raw = spec.get("choice_points")
@@ -367,9 +359,7 @@ class ChoiceFlag:
                 ok = False
         for code, pts in raw.items():
             if code not in choice.choice_codes:
-                ctx.problem(
-                    f"rule.choice_points.{code}", f"unknown choice {code!r} of {choice.code}"
-                )
+                ctx.problem(f"rule.choice_points.{code}", f"unknown choice {code!r} of {choice.code}")
                 ok = False
                 continue
             n = ctx.number(pts, f"rule.choice_points.{code}")
@@ -378,9 +368,7 @@ class ChoiceFlag:
                 continue
             table[code] = n
         if not ZERO < cap <= ctx.max:
-            ctx.problem(
-                "rule.cap", f"must be greater than 0 and at most the indicator's max {ctx.max}"
-            )
+            ctx.problem("rule.cap", f"must be greater than 0 and at most the indicator's max {ctx.max}")
             ok = False
         if not ok:
             return None
@@ -436,9 +424,7 @@ class Assessed:
     source: ElementSource
 
     @classmethod
-    def from_spec(
-        cls, spec: Mapping[str, Any], source: object, ctx: SpecContext
-    ) -> Assessed | None:
+    def from_spec(cls, spec: Mapping[str, Any], source: object, ctx: SpecContext) -> Assessed | None:
         if not isinstance(source, Mapping) or "element" not in source:
             ctx.problem("source", "an assessed indicator needs source.element")
             return None
@@ -446,9 +432,7 @@ class Assessed:
         if el is None:
             return None
         if el.maximum != ctx.max:
-            ctx.problem(
-                "source.element", f"its bound {el.maximum} must equal the indicator's max {ctx.max}"
-            )
+            ctx.problem("source.element", f"its bound {el.maximum} must equal the indicator's max {ctx.max}")
             return None
         return cls(ElementSource(el.code))
 
@@ -471,9 +455,7 @@ class Assessed:
 
 
 class RuleFactory(Protocol):
-    def __call__(
-        self, spec: Mapping[str, Any], source: object, ctx: SpecContext
-    ) -> Rule | None: ...
+    def __call__(self, spec: Mapping[str, Any], source: object, ctx: SpecContext) -> Rule | None: ...
 
 
 RULE_KINDS: dict[str, RuleFactory] = {

@@ -34,9 +34,7 @@ class ElementKind(StrEnum):
     ASSESSED = "assessed"
 
 
-NUMERIC_KINDS = frozenset(
-    {ElementKind.NUMBER, ElementKind.PERCENT, ElementKind.COUNT, ElementKind.ASSESSED}
-)
+NUMERIC_KINDS = frozenset({ElementKind.NUMBER, ElementKind.PERCENT, ElementKind.COUNT, ElementKind.ASSESSED})
 
 
 class RegistryCounting(StrEnum):
@@ -100,9 +98,7 @@ class Element(Named):
             if not isinstance(raw, str):
                 raise ValueError(f"must be one of {', '.join(self.choice_codes)}")
             if raw not in self.choice_codes:
-                raise ValueError(
-                    f"unknown choice {raw!r}; expected one of {', '.join(self.choice_codes)}"
-                )
+                raise ValueError(f"unknown choice {raw!r}; expected one of {', '.join(self.choice_codes)}")
             return raw
         number = _to_decimal(raw)
         if number < ZERO:

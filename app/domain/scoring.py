@@ -149,9 +149,7 @@ def score(scheme: Scheme, facts: Facts, region: str | None = None) -> Breakdown:
                 )
             )
         total += subtotal
-        dims.append(
-            DimensionScore(dim.code, dim.name_zh, dim.name_en, subtotal, dim.weight, tuple(scored))
-        )
+        dims.append(DimensionScore(dim.code, dim.name_zh, dim.name_en, subtotal, dim.weight, tuple(scored)))
     ordered = {d: tuple(missing[d]) for d in scheme.departments if d in missing}
     return Breakdown(
         scheme.code,

@@ -72,9 +72,7 @@ def _check_rows(
 ) -> tuple[list[tuple[str, str, Decimal | None, str | None, str | None]], list[RowProblem]]:
     period = repo.get_period(session, year)
     scheme = schemes.get_scheme(session, period.scheme_code) if period else None
-    known = repo.existing_region_codes(
-        session, (r.region for r in rows if isinstance(r.region, str))
-    )
+    known = repo.existing_region_codes(session, (r.region for r in rows if isinstance(r.region, str)))
     problems: list[RowProblem] = []
     checked = []
     first_row: dict[tuple[str, str], int] = {}
@@ -95,32 +93,25 @@ def _check_rows(
             el = scheme.elements.get(row.element) if isinstance(row.element, str) else None
             if el is None:
                 problems.append(
-                    RowProblem(
-                        i, "element", f"unknown element {row.element!r} in scheme {scheme.code}"
-                    )
+                    RowProblem(i, "element", f"unknown element {row.element!r} in scheme {scheme.code}")
                 )
             elif row.value is None:
-                problems.append(
-                    RowProblem(i, "value", "must not be null; delete a value to remove it")
-                )
+                problems.append(RowProblem(i, "value", "must not be null; delete a value to remove it"))
             else:
                 try:
                     number, text = encode(el.parse(row.value))
                 except ValueError as exc:
                     problems.append(RowProblem(i, "value", str(exc)))
-        if row.comment is not None and (
-            not isinstance(row.comment, str) or len(row.comment) > MAX_COMMENT
-        ):
-            problems.append(
-                RowProblem(i, "comment", f"must be a string of at most {MAX_COMMENT} characters")
-            )
-        key = (str(row.region), str(row.element))
-        if key in first_row:
-            problems.append(
-                RowProblem(i, "element", f"the same region and element as row {first_row[key]}")
-            )
-        else:
-            first_row[key] = i
+        if row.comment is not None and (not isinstance(row.comment, str) or len(row.comment) > MAX_COMMENT):
+            problems.append(RowProblem(i, "comment", f"must be a string of at most {MAX_COMMENT} characters"))
+        if isinstance(row.region, str) and isinstance(row.element, str):
+            key = (row.region, row.element)
+            if key in first_row:
+                problems.append(
+                    RowProblem(i, "element", f"the same region and element as row {first_row[key]}")
+                )
+            else:
+                first_row[key] = i
         if len(problems) == before:
             checked.append((str(row.region), str(row.element), number, text, row.comment))
     return checked, problems
@@ -214,9 +205,7 @@ def put_value(
     get_region(session, region)
     period_scheme(session, year)
     try:
-        result = import_values(
-            session, year, [ValueRow(region, element, value, comment)], source=source
-        )
+        result = import_values(session, year, [ValueRow(region, element, value, comment)], source=source)
     except RowsInvalid as exc:
         problems = exc.problems
         if any(p.field == "element" for p in problems):
@@ -255,9 +244,7 @@ def region_values(session: Session, year: int, region: str) -> list[dict[str, An
     scheme = period_scheme(session, year)
     get_region(session, region)
     order = {code: i for i, code in enumerate(scheme.elements)}
-    rows = sorted(
-        repo.values_of(session, year, [region]), key=lambda r: (order.get(r[1], len(order)), r[1])
-    )
+    rows = sorted(repo.values_of(session, year, [region]), key=lambda r: (order.get(r[1], len(order)), r[1]))
     return [
         {
             "element": r[1],

@@ -38,16 +38,12 @@ def load_demo(
     with session_scope(writer(engine)) as session:
         schemes.sync_builtin_schemes(session)
         codes = [
-            row["code"]
-            for row in regions.reference_regions("hebei")
-            if row.get("parent_code") == parent
+            row["code"] for row in regions.reference_regions("hebei") if row.get("parent_code") == parent
         ]
         for y in years:
             periods.put_period(session, y, DEMO_SCHEME, str(y + 1))
     dataset = generate(codes, list(years), seed)
-    progress(
-        f"{DEMO_LABEL}: {len(codes)} regions x {len(years)} years, {len(dataset.items)} registry items"
-    )
+    progress(f"{DEMO_LABEL}: {len(codes)} regions x {len(years)} years, {len(dataset.items)} registry items")
     for y in years:
         rows = [
             ValueRow(ry.region, e, v, DEMO_LABEL)
@@ -71,9 +67,7 @@ def load_demo(
                     item.region, item.type, item.level, item.name, item.start, item.end
                 )
             else:
-                data = registry.AwardInput(
-                    item.region, item.type, item.level, item.name, item.start
-                )
+                data = registry.AwardInput(item.region, item.type, item.level, item.name, item.start)
             try:
                 _, created = registry.create_item(session, scheme, data)
             except Conflict:

@@ -15,9 +15,7 @@ from app.services import schemes
 from app.services.errors import NotFound
 
 
-def put_period(
-    session: Session, year: int, scheme_code: str, round_label: str | None
-) -> tuple[Period, bool]:
+def put_period(session: Session, year: int, scheme_code: str, round_label: str | None) -> tuple[Period, bool]:
     """Create or update the period of `year`; returns it and whether it was created."""
     problems = []
     try:

@@ -42,12 +42,8 @@ def _check(session: Session, data: RegionInput, *, existing: Region | None = Non
         if parent is None:
             problems.append(Problem("parent_code", f"unknown region {data.parent_code!r}"))
         elif data.level in LEVEL_RANK and LEVEL_RANK[parent.level] >= LEVEL_RANK[data.level]:
-            problems.append(
-                Problem("parent_code", f"a {data.level} cannot sit under a {parent.level}")
-            )
-        elif existing is not None and data.parent_code in repo.subtree_codes(
-            session, existing.code
-        ):
+            problems.append(Problem("parent_code", f"a {data.level} cannot sit under a {parent.level}"))
+        elif existing is not None and data.parent_code in repo.subtree_codes(session, existing.code):
             problems.append(Problem("parent_code", "would make the region its own ancestor"))
     if problems:
         raise InvalidInput(problems)
@@ -68,15 +64,11 @@ def create_region(session: Session, data: RegionInput) -> Region:
 
 def update_region(session: Session, code: str, changes: dict[str, Any]) -> Region:
     region = get_region(session, code)
-    merged = RegionInput(
-        **{**{k: getattr(region, k) for k in RegionInput.__dataclass_fields__}, **changes}
-    )
+    merged = RegionInput(**{**{k: getattr(region, k) for k in RegionInput.__dataclass_fields__}, **changes})
     if merged == RegionInput(**{k: getattr(region, k) for k in RegionInput.__dataclass_fields__}):
         return region
     _check(session, merged, existing=region)
-    repo.bump_periods(
-        session
-    )  # a name or a parent change shows in every year's breakdowns and rankings
+    repo.bump_periods(session)  # a name or a parent change shows in every year's breakdowns and rankings
     for k, v in changes.items():
         setattr(region, k, v)
     region.updated_at = utcnow()
@@ -120,9 +112,7 @@ def import_regions(session: Session, rows: Iterable[dict[str, Any]]) -> ImportCo
     ordered = sorted(rows, key=lambda r: (LEVEL_RANK.get(r["level"], 9), r["code"]))
     created = updated = unchanged = 0
     for row in ordered:
-        data = RegionInput(
-            row["code"], row["name_zh"], row["name_en"], row["level"], row.get("parent_code")
-        )
+        data = RegionInput(row["code"], row["name_zh"], row["name_en"], row["level"], row.get("parent_code"))
         region = repo.get_region(session, data.code)
         if region is None:
             create_region(session, data)
@@ -130,9 +120,7 @@ def import_regions(session: Session, rows: Iterable[dict[str, Any]]) -> ImportCo
         elif all(getattr(region, k) == v for k, v in data.__dict__.items()):
             unchanged += 1
         else:
-            update_region(
-                session, data.code, {k: v for k, v in data.__dict__.items() if k != "code"}
-            )
+            update_region(session, data.code, {k: v for k, v in data.__dict__.items() if k != "code"})
             updated += 1
     return ImportCounts(created, updated, unchanged)
 
@@ -144,8 +132,6 @@ def reference_regions(name: str) -> list[dict[str, Any]]:
     """The rows of a reference set shipped in app/reference (e.g. 'hebei')."""
     if name not in REFERENCE_SETS:
         raise NotFound("reference set", name)
-    text = (
-        resources.files("app.reference").joinpath(REFERENCE_SETS[name]).read_text(encoding="utf-8")
-    )
+    text = resources.files("app.reference").joinpath(REFERENCE_SETS[name]).read_text(encoding="utf-8")
     rows: list[dict[str, Any]] = json.loads(text)["regions"]
     return rows

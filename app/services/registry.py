@@ -46,11 +46,7 @@ Item = Platform | Award
 
 
 def _spec(model: type[Item]) -> tuple[str, type[ItemInput], str]:
-    return (
-        ("platform", PlatformInput, "platform")
-        if model is Platform
-        else ("award", AwardInput, "award")
-    )
+    return ("platform", PlatformInput, "platform") if model is Platform else ("award", AwardInput, "award")
 
 
 def _check(session: Session, scheme: Scheme, data: ItemInput) -> None:
@@ -59,9 +55,7 @@ def _check(session: Session, scheme: Scheme, data: ItemInput) -> None:
     if repo.get_region(session, data.region_code) is None:
         problems.append(Problem("region", f"unknown region {data.region_code!r}"))
     if isinstance(data, PlatformInput):
-        problems += check_item_dates(
-            data.recognized_on, data.revoked_on, "recognized_on", "revoked_on"
-        )
+        problems += check_item_dates(data.recognized_on, data.revoked_on, "recognized_on", "revoked_on")
     if problems:
         raise InvalidInput(problems)
 
@@ -88,9 +82,7 @@ def _as_input(row: Item) -> ItemInput:
 def _find(session: Session, data: ItemInput) -> Item | None:
     if isinstance(data, PlatformInput):
         return repo.find_platform(session, data.region_code, data.type, data.level, data.name)
-    return repo.find_award(
-        session, data.region_code, data.type, data.level, data.name, data.awarded_on
-    )
+    return repo.find_award(session, data.region_code, data.type, data.level, data.name, data.awarded_on)
 
 
 def create_item(session: Session, scheme: Scheme, data: ItemInput) -> tuple[Item, bool]:
@@ -105,9 +97,7 @@ def create_item(session: Session, scheme: Scheme, data: ItemInput) -> tuple[Item
             f"{kind} {existing.id} has the same region, type, level and name", existing=existing.id
         )
     _bump(session, data)
-    row: Item = (
-        Platform(**data.__dict__) if isinstance(data, PlatformInput) else Award(**data.__dict__)
-    )
+    row: Item = Platform(**data.__dict__) if isinstance(data, PlatformInput) else Award(**data.__dict__)
     session.add(row)
     try:
         session.flush()
@@ -146,9 +136,7 @@ def update_item(
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict(
-            f"a {_spec(model)[0]} with the same region, type, level and name exists"
-        ) from None
+        raise Conflict(f"a {_spec(model)[0]} with the same region, type, level and name exists") from None
     return row
 
 

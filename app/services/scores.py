@@ -100,9 +100,7 @@ def rank_regions(
     scheme = schemes.get_scheme(session, period.scheme_code)
     if parent is not None and repo.get_region(session, parent) is None:
         raise NotFound("region", parent)
-    codes = (
-        None if parent is None else [c for c in repo.subtree_codes(session, parent) if c != parent]
-    )
+    codes = None if parent is None else [c for c in repo.subtree_codes(session, parent) if c != parent]
     regions = repo.regions_in(session, codes, level)
     facts = facts_by_region(session, scheme, year, [r.code for r in regions])
     scored = sorted(
@@ -207,9 +205,7 @@ class ScoreReader:
 
     def compute_breakdown(self, year: int, region: str, version: int) -> bytes:
         with Session(self.engine) as session:
-            body = json.dumps(
-                score_region(session, year, region).to_dict(), ensure_ascii=False
-            ).encode()
+            body = json.dumps(score_region(session, year, region).to_dict(), ensure_ascii=False).encode()
         self.breakdowns.put((year, region), version, body)
         return body
 
@@ -217,9 +213,7 @@ class ScoreReader:
         version, cached = self.cached_breakdown(year, region)
         return cached if cached is not None else self.compute_breakdown(year, region, version)
 
-    def ranking(
-        self, year: int, parent: str | None, level: str | None
-    ) -> tuple[Scheme, list[RankRow]]:
+    def ranking(self, year: int, parent: str | None, level: str | None) -> tuple[Scheme, list[RankRow]]:
         found = self.probe(year)
         if found is None:
             raise NotFound("period", year)

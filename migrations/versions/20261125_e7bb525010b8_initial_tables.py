@@ -34,9 +34,7 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "parent_code IS NULL OR parent_code <> code", name=op.f("ck_region_not_own_parent")
         ),
-        sa.ForeignKeyConstraint(
-            ["parent_code"], ["region.code"], name=op.f("fk_region_parent_code_region")
-        ),
+        sa.ForeignKeyConstraint(["parent_code"], ["region.code"], name=op.f("fk_region_parent_code_region")),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_region")),
     )
     with op.batch_alter_table("region", schema=None) as batch_op:
@@ -64,9 +62,7 @@ def upgrade() -> None:
         sa.Column("document_number", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("created_at", app.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["region_code"], ["region.code"], name=op.f("fk_award_region_code_region")
-        ),
+        sa.ForeignKeyConstraint(["region_code"], ["region.code"], name=op.f("fk_award_region_code_region")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_award")),
         sa.UniqueConstraint(
             "region_code",
@@ -91,9 +87,7 @@ def upgrade() -> None:
         sa.Column("created_at", app.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("status IN ('open', 'published')", name=op.f("ck_period_status")),
-        sa.ForeignKeyConstraint(
-            ["scheme_code"], ["scheme.code"], name=op.f("fk_period_scheme_code_scheme")
-        ),
+        sa.ForeignKeyConstraint(["scheme_code"], ["scheme.code"], name=op.f("fk_period_scheme_code_scheme")),
         sa.PrimaryKeyConstraint("year", name=op.f("pk_period")),
     )
     op.create_table(
@@ -152,9 +146,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("data_value", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_data_value_region_code"), ["region_code"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_data_value_region_code"), ["region_code"], unique=False)
 
     # ### end Alembic commands ###
 

@@ -45,9 +45,7 @@ async def seed_regions(api: httpx.AsyncClient) -> None:
 
 
 async def seed_period(api: httpx.AsyncClient, year: int = 2020) -> None:
-    r = await api.put(
-        f"/periods/{year}", json={"scheme": "hebei-county-2019", "round_label": str(year + 1)}
-    )
+    r = await api.put(f"/periods/{year}", json={"scheme": "hebei-county-2019", "round_label": str(year + 1)})
     assert r.status_code in (200, 201), r.text
 
 

@@ -45,9 +45,7 @@ MIDPOINTS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("code", "value", "points"), MIDPOINTS, ids=[f"{c}@{v}" for c, v, _ in MIDPOINTS]
-)
+@pytest.mark.parametrize(("code", "value", "points"), MIDPOINTS, ids=[f"{c}@{v}" for c, v, _ in MIDPOINTS])
 def test_midpoint_between_knots_is_linear(code: str, value: Decimal, points: Decimal) -> None:
     # every midpoint score in the Hebei table has at most 3 decimals; round it half-up as the engine does
     assert indicator_score(code, value) == points.quantize(D("0.01"), rounding="ROUND_HALF_UP")

@@ -48,9 +48,7 @@ def test_demo_regions_are_the_22_units_of_shijiazhuang() -> None:
     assert {"code": "130102", "name_zh": "长安区"}.items() <= rows[0].items()
     assert demo_regions("139900") == []
     # another city's units, e.g. 唐山市
-    assert demo_regions("130200") and all(
-        str(r["code"]).startswith("1302") for r in demo_regions("130200")
-    )
+    assert demo_regions("130200") and all(str(r["code"]).startswith("1302") for r in demo_regions("130200"))
 
 
 def test_synthetic_regions_shape() -> None:
@@ -233,12 +231,8 @@ def test_items_use_the_scheme_types_and_levels(dataset: DemoDataset) -> None:
 
 
 def test_items_are_unique(dataset: DemoDataset) -> None:
-    platforms = [
-        (i.region, i.type, i.level, i.name) for i in dataset.items if i.registry == "platform"
-    ]
-    awards = [
-        (i.region, i.type, i.level, i.name, i.start) for i in dataset.items if i.registry == "award"
-    ]
+    platforms = [(i.region, i.type, i.level, i.name) for i in dataset.items if i.registry == "platform"]
+    awards = [(i.region, i.type, i.level, i.name, i.start) for i in dataset.items if i.registry == "award"]
     assert platforms and awards
     assert len(set(platforms)) == len(platforms)
     assert len(set(awards)) == len(awards)

@@ -35,9 +35,7 @@ def test_domain_imports_only_the_standard_library_and_itself() -> None:
     for f in files:
         roots = imported_roots(f)
         assert not roots & FORBIDDEN, f"{f.name} imports {roots & FORBIDDEN}"
-        foreign = {
-            r for r in roots if r not in sys.stdlib_module_names and r not in {"app", "__future__"}
-        }
+        foreign = {r for r in roots if r not in sys.stdlib_module_names and r not in {"app", "__future__"}}
         assert not foreign, f"{f.name} imports non-stdlib {foreign}"
         app_imports = {
             n.module

@@ -37,9 +37,7 @@ def facts(draw: st.DrawFn) -> Facts:
         elif el.kind == "assessed":
             values[code] = draw(assessed)
         elif el.denominator_of:
-            values[code] = (
-                draw(positive_counts) if el.kind == "count" else draw(amounts.filter(bool))
-            )
+            values[code] = draw(positive_counts) if el.kind == "count" else draw(amounts.filter(bool))
         else:
             values[code] = draw(counts) if el.kind == "count" else draw(amounts)
     types = [(r.code, t) for r in SCHEME.registries.values() for t in r.type_codes]
@@ -49,9 +47,7 @@ def facts(draw: st.DrawFn) -> Facts:
         level = draw(st.sampled_from(list(SCHEME.levels)))
         year = draw(st.integers(2015, 2022))
         items.append(
-            platform(t, level, f"{year}-06-01")
-            if reg == "platform"
-            else award(t, level, f"{year}-06-01")
+            platform(t, level, f"{year}-06-01") if reg == "platform" else award(t, level, f"{year}-06-01")
         )
     return Facts(2020, values, tuple(items))  # type: ignore[arg-type]
 
@@ -88,14 +84,10 @@ def test_banded_scores_never_fall_when_the_numerator_rises(f: Facts, ind, extra:
     if el.kind == "percent":
         higher = min(higher, D(100))
     lo = next(
-        i
-        for i in score(SCHEME, Facts(2020, {**f.values, element: base})).indicators
-        if i.code == ind.code
+        i for i in score(SCHEME, Facts(2020, {**f.values, element: base})).indicators if i.code == ind.code
     )
     hi = next(
-        i
-        for i in score(SCHEME, Facts(2020, {**f.values, element: higher})).indicators
-        if i.code == ind.code
+        i for i in score(SCHEME, Facts(2020, {**f.values, element: higher})).indicators if i.code == ind.code
     )
     assert hi.score >= lo.score
 

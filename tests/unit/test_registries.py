@@ -49,9 +49,7 @@ def test_municipal_items_are_listed_but_score_nothing() -> None:
 
 
 def test_cap_applies_and_is_reported() -> None:
-    items = [
-        platform("key_lab", "national", f"201{i}-01-01", name=f"lab {i}") for i in range(5)
-    ]  # 10 points
+    items = [platform("key_lab", "national", f"201{i}-01-01", name=f"lab {i}") for i in range(5)]  # 10 points
     ind = scored(2020, items)["innovation_platforms"]
     assert ind.score == D(8)
     assert ind.explanation["subtotal"] == 10
@@ -74,9 +72,7 @@ def test_cap_applies_and_is_reported() -> None:
 def test_stock_items_count_by_validity_at_year_end(
     recognized: str, revoked: str | None, counts_in_2020: bool
 ) -> None:
-    ind = scored(2020, [platform("incubator", "national", recognized, revoked)])[
-        "service_institutions"
-    ]
+    ind = scored(2020, [platform("incubator", "national", recognized, revoked)])["service_institutions"]
     assert ind.score == (D(2) if counts_in_2020 else 0)
 
 
@@ -97,9 +93,7 @@ def test_awards_count_only_in_their_year() -> None:
 def test_award_extra_points_add_before_the_cap() -> None:
     items = [award("st_award", "provincial", "2020-03-01")]  # 2
     assert scored(2020, items, other_award_points="1.5")["higher_level_support"].score == D("3.5")
-    capped = scored(
-        2020, [*items, award("commendation", "national", "2020-04-01")], other_award_points=2
-    )
+    capped = scored(2020, [*items, award("commendation", "national", "2020-04-01")], other_award_points=2)
     assert capped["higher_level_support"].score == 5
     assert capped["higher_level_support"].explanation["capped"] is True
     assert capped["higher_level_support"].explanation["extra_points"] == 2

@@ -14,11 +14,7 @@ from app.domain.loader import parse_toml
 
 
 def definition() -> dict[str, Any]:
-    text = (
-        resources.files("app.schemes")
-        .joinpath("hebei-county-2019.toml")
-        .read_text(encoding="utf-8")
-    )
+    text = resources.files("app.schemes").joinpath("hebei-county-2019.toml").read_text(encoding="utf-8")
     return parse_toml(text)
 
 
@@ -75,18 +71,11 @@ def test_unknown_references_are_named() -> None:
     indicator(d, "parks_and_bases")["rule"]["points"]["high_tech_zone"]["county"] = 1
     indicator(d, "tech_smes")["departments"] = ["science_tech", "police"]
     problems = refuse(d)
+    assert "dimensions[0].indicators[1].source.denominator: unknown element 'public_spending'" in problems
     assert (
-        "dimensions[0].indicators[1].source.denominator: unknown element 'public_spending'"
-        in problems
+        "dimensions[2].indicators[0].rule.points.quantum_lab: unknown platform type 'quantum_lab'" in problems
     )
-    assert (
-        "dimensions[2].indicators[0].rule.points.quantum_lab: unknown platform type 'quantum_lab'"
-        in problems
-    )
-    assert (
-        "dimensions[2].indicators[1].rule.points.high_tech_zone.county: unknown level 'county'"
-        in problems
-    )
+    assert "dimensions[2].indicators[1].rule.points.high_tech_zone.county: unknown level 'county'" in problems
     assert "dimensions[1].indicators[2].departments: unknown department 'police'" in problems
 
 
@@ -104,8 +93,7 @@ def test_unknown_rule_kind_and_several_problems_at_once() -> None:
     d["tiers"][1]["min_score"] = 90
     problems = refuse(d)
     assert any(
-        p.startswith("dimensions[3].indicators[2].rule.kind: unknown rule kind 'lookup'")
-        for p in problems
+        p.startswith("dimensions[3].indicators[2].rule.kind: unknown rule kind 'lookup'") for p in problems
     )
     assert "tiers[1].min_score: tiers must be listed from the highest threshold down" in problems
 
@@ -113,9 +101,8 @@ def test_unknown_rule_kind_and_several_problems_at_once() -> None:
 def test_choice_points_must_cover_every_choice() -> None:
     d = definition()
     del indicator(d, "st_admin_body")["rule"]["choice_points"]["nameplate"]
-    assert (
-        "dimensions[4].indicators[0].rule.choice_points: gives no points for choice 'nameplate'"
-        in refuse(d)
+    assert "dimensions[4].indicators[0].rule.choice_points: gives no points for choice 'nameplate'" in refuse(
+        d
     )
 
 

@@ -27,7 +27,5 @@ def readyz(request: Request) -> Any:
         return problem(503, "not-ready", "the database is unreachable", request)
     head = migrate.head_revision()
     if current != head:
-        return problem(
-            503, "not-ready", f"the database schema is at {current}, not at {head}", request
-        )
+        return problem(503, "not-ready", f"the database schema is at {current}, not at {head}", request)
     return JSONResponse({"status": "ready", "revision": current})

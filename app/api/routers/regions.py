@@ -22,17 +22,13 @@ def create_region(body: RegionCreate, db: DbDep) -> Any:
 @router.get("", response_model=Page[RegionRead], responses=responses(404, 422))
 def list_regions(
     db: DbDep,
-    parent: RegionCode | None = Query(
-        None, description="only regions below this one (all levels down)"
-    ),
+    parent: RegionCode | None = Query(None, description="only regions below this one (all levels down)"),
     level: Level | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
     with db.read() as session:
-        rows, total = regions.list_regions(
-            session, parent=parent, level=level, limit=limit, offset=offset
-        )
+        rows, total = regions.list_regions(session, parent=parent, level=level, limit=limit, offset=offset)
         return {
             "items": [RegionRead.model_validate(r) for r in rows],
             "total": total,

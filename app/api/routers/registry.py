@@ -1,7 +1,5 @@
 """Platforms and awards: the same routes over two registries."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Path, Query, Response
@@ -99,17 +97,13 @@ def build(
         with db.read() as session:
             return _read(registry.get_item(session, model, item_id))
 
-    @router.patch(
-        "/{item_id}", response_model=read, responses=responses(404, 409, 422), name="update"
-    )
+    @router.patch("/{item_id}", response_model=read, responses=responses(404, 409, 422), name="update")
     def update_item(item_id: ItemId, body: patch, db: DbDep, settings: SettingsDep) -> Any:  # type: ignore[valid-type]
         changes = cast(BaseModel, body).model_dump(exclude_unset=True)
         if "region" in changes:
             changes["region_code"] = changes.pop("region")
         with db.write() as session:
-            row = registry.update_item(
-                session, registry_scheme(session, settings), model, item_id, changes
-            )
+            row = registry.update_item(session, registry_scheme(session, settings), model, item_id, changes)
             return _read(row)
 
     @router.delete("/{item_id}", status_code=204, responses=responses(404, 422), name="delete")

@@ -35,9 +35,7 @@ async def get_breakdown(year: Year, region: RegionCode, scores: ScoresDep) -> Re
 async def get_ranking(
     year: Year,
     scores: ScoresDep,
-    parent: RegionCode | None = Query(
-        None, description="rank the regions below this one (all levels down)"
-    ),
+    parent: RegionCode | None = Query(None, description="rank the regions below this one (all levels down)"),
     level: Level | None = Query("county", description="rank regions of this level"),
     limit: Limit = 1000,
     offset: Offset = 0,

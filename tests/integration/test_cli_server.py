@@ -1,0 +1,87 @@
+"""The commands a newcomer runs, as subprocesses on a fresh SQLite file in an empty directory."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+
+def innomon(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: int = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("INNOMON_")}
+
+
+def test_migrate_and_regions_import_with_no_prior_setup(tmp_path: Path) -> None:
+    env = clean_env()
+    r = innomon("migrate", cwd=tmp_path, env=env)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "innomon.db").exists()  # the default: innomon.db in the working directory
+    r = innomon("regions", "import", "hebei", cwd=tmp_path, env=env)
+    assert r.returncode == 0 and "179 created" in r.stdout, r.stderr
+    r = innomon("regions", "import", "hebei", cwd=tmp_path, env=env)
+    assert "0 created, 0 updated, 179 unchanged" in r.stdout
+    r = innomon("regions", "import", "atlantis", cwd=tmp_path, env=env)
+    assert r.returncode == 2 and "atlantis" in r.stderr
+
+
+@pytest.mark.slow
+def test_serve_demo_answers_on_a_fresh_directory(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**clean_env(), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("server did not start")
+        assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
+        ranking = httpx.get(f"{base}/api/v1/scores/2024", params={"parent": "130100"}).json()
+        assert ranking["total"] == 22
+        assert {i["tier"] for i in ranking["items"]} == {"A", "B", "C"}
+        b = httpx.get(f"{base}/api/v1/scores/2024/130102").json()
+        assert b["region"] == "130102" and b["complete"] is True
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert "demo: registry items" in out
