@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -51,37 +53,50 @@ def test_migrate_and_regions_import_with_no_prior_setup(tmp_path: Path) -> None:
     assert r.returncode == 2 and "atlantis" in r.stderr
 
 
-@pytest.mark.slow
-def test_serve_demo_answers_on_a_fresh_directory(tmp_path: Path) -> None:
+@contextmanager
+def running_server(cwd: Path, *extra: str, output: list[str] | None = None) -> Iterator[str]:
+    """`innomon serve` as a subprocess in `cwd` on a free port; yields its base URL, then stops
+    it with SIGTERM and checks that it exited with status 0."""
     port = free_port()
     env = {**clean_env(), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--demo", "--port", str(port)],
-        cwd=tmp_path,
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *extra],
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    base = f"http://127.0.0.1:{port}"
     try:
-        base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
+                if proc.poll() is not None:
+                    pytest.fail(f"server exited: {proc.communicate()[0]}")
                 time.sleep(0.2)
         else:
             pytest.fail("server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+        if output is not None:
+            output.append(out)
+    assert proc.returncode == 0, out
+
+
+@pytest.mark.slow
+def test_serve_demo_answers_on_a_fresh_directory(tmp_path: Path) -> None:
+    output: list[str] = []
+    with running_server(tmp_path, "--demo", output=output) as base:
         assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
         ranking = httpx.get(f"{base}/api/v1/scores/2024", params={"parent": "130100"}).json()
         assert ranking["total"] == 22
         assert {i["tier"] for i in ranking["items"]} == {"A", "B", "C"}
         b = httpx.get(f"{base}/api/v1/scores/2024/130102").json()
         assert b["region"] == "130102" and b["complete"] is True
-    finally:
-        proc.terminate()
-        out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0, out
-    assert "demo: registry items" in out
+    assert "demo: registry items" in output[0]
