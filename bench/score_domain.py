@@ -93,13 +93,9 @@ def main() -> None:
         full_us.append((t2 - t0) / 1000)
     med = statistics.median(score_us)
     print(f"region-years scored      {args.n}")
-    print(
-        f"score() median           {med:8.1f} us   p90 {statistics.quantiles(score_us, n=10)[-1]:.1f} us"
-    )
+    print(f"score() median           {med:8.1f} us   p90 {statistics.quantiles(score_us, n=10)[-1]:.1f} us")
     print(f"score()+to_dict() median {statistics.median(full_us):8.1f} us")
-    print(
-        f"goal <= 100 us: ratio    {med / 100:8.2f} of the budget  ({'met' if med <= 100 else 'NOT met'})"
-    )
+    print(f"goal <= 100 us: ratio    {med / 100:8.2f} of the budget  ({'met' if med <= 100 else 'NOT met'})")
 
 
 if __name__ == "__main__":
