@@ -16,6 +16,9 @@ from app.domain import Scheme
 from app.services import schemes
 from app.services.scores import ScoreReader
 
+# The dependencies below are `async def` on purpose: a plain `def` dependency is run in the thread
+# pool on every request, which halved the throughput of the cached score read (bench/api_read.py).
+
 
 class Database:
     """Transactions for a request: `read()` for queries, `write()` for changes (commits on exit)."""
@@ -35,17 +38,17 @@ class Database:
             yield session
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_scores(request: Request) -> ScoreReader:
+async def get_scores(request: Request) -> ScoreReader:
     reader: ScoreReader = request.app.state.scores
     return reader
 

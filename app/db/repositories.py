@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, update
@@ -138,6 +139,47 @@ def values_of(session: Session, year: int, region_codes: Sequence[str] | None) -
     return [r for r in rows if r[0] in keep]
 
 
+def _driver_rows(session: Session, sql: str, params: Sequence[Any]) -> list[Any]:
+    """Rows straight from the driver: for the few hot, wide reads of scoring, where the ORM's
+    per-row processing costs more than the query (see bench/ranking.py)."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":  # stored as ISO text there; sqlite3's date adapter is deprecated
+        params = [p.isoformat() if isinstance(p, date) else p for p in params]
+        return list(conn.exec_driver_sql(sql, tuple(params)).all())
+    return list(conn.exec_driver_sql(sql.replace("?", "%s"), tuple(params)).all())
+
+
+def _in_clause(column: str, codes: Sequence[str] | None) -> tuple[str, list[str]]:
+    if codes is None or len(codes) > IN_LIMIT:
+        return "", []
+    if not codes:
+        return " AND 1 = 0", []
+    return f" AND {column} IN ({', '.join('?' for _ in codes)})", list(codes)
+
+
+def _keep(rows: list[Any], codes: Sequence[str] | None) -> list[Any]:
+    if codes is None or len(codes) <= IN_LIMIT:
+        return rows
+    keep = set(codes)
+    return [r for r in rows if r[0] in keep]
+
+
+def _number(raw: Any) -> Decimal | None:
+    # SQLite keeps exact decimals as text (see ExactDecimal); PostgreSQL returns Decimal
+    return None if raw is None else raw if isinstance(raw, Decimal) else Decimal(raw)
+
+
+def scoring_values(session: Session, year: int, region_codes: Sequence[str] | None) -> list[tuple[Any, ...]]:
+    """(region_code, element, value_number, value_text) rows: just what scoring reads."""
+    clause, params = _in_clause("region_code", region_codes)
+    rows = _driver_rows(
+        session,
+        f"SELECT region_code, element, value_number, value_text FROM data_value WHERE year = ?{clause}",
+        [year, *params],
+    )
+    return [(r[0], r[1], _number(r[2]), r[3]) for r in _keep(rows, region_codes)]
+
+
 def get_value(session: Session, year: int, region: str, element: str) -> DataValue | None:
     q = select(DataValue).where(
         DataValue.year == year, DataValue.region_code == region, DataValue.element == element
@@ -210,23 +252,56 @@ def list_items(
     return rows, int(total)
 
 
-def items_for_scoring(
+def scoring_items(
     session: Session, year: int, region_codes: Sequence[str] | None
-) -> tuple[Sequence[Platform], Sequence[Award]]:
-    """Platforms active at the end of `year` and awards of `year`, for these regions."""
-    pq = select(Platform).where(active_platform_filter(year))
-    aq = select(Award).where(award_year_filter(year))
-    small = region_codes is not None and len(region_codes) <= IN_LIMIT
-    if region_codes is not None and small:
-        pq = pq.where(col(Platform.region_code).in_(region_codes))
-        aq = aq.where(col(Award.region_code).in_(region_codes))
-    platforms = session.exec(pq.order_by(col(Platform.id))).all()
-    awards = session.exec(aq.order_by(col(Award.id))).all()
-    if region_codes is not None and not small:
-        keep = set(region_codes)
-        platforms = [p for p in platforms if p.region_code in keep]
-        awards = [a for a in awards if a.region_code in keep]
-    return platforms, awards
+) -> tuple[list[Any], list[Any]]:
+    """Rows of the platforms active at the end of `year` and of the awards of `year`:
+    (region_code, type, level, recognized_on, revoked_on, name, id) and
+    (region_code, type, level, awarded_on, name, id). The same conditions as
+    active_platform_filter and award_year_filter."""
+    clause, params = _in_clause("region_code", region_codes)
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    platforms = _driver_rows(
+        session,
+        "SELECT region_code, type, level, recognized_on, revoked_on, name, id FROM platform"
+        f" WHERE recognized_on <= ? AND (revoked_on IS NULL OR revoked_on > ?){clause} ORDER BY id",
+        [last, last, *params],
+    )
+    awards = _driver_rows(
+        session,
+        "SELECT region_code, type, level, awarded_on, name, id FROM award"
+        f" WHERE awarded_on >= ? AND awarded_on <= ?{clause} ORDER BY id",
+        [first, last, *params],
+    )
+    return _dates(_keep(platforms, region_codes), 3, 4), _dates(_keep(awards, region_codes), 3)
+
+
+def _dates(rows: list[Any], *positions: int) -> list[Any]:
+    # SQLite hands dates back as ISO text when read through the driver
+    if not rows or all(isinstance(rows[0][p], date | None) for p in positions):
+        return rows
+    out = []
+    for r in rows:
+        r = list(r)
+        for p in positions:
+            if isinstance(r[p], str):
+                r[p] = date.fromisoformat(r[p])
+        out.append(tuple(r))
+    return out
+
+
+def region_rows(session: Session, codes: Sequence[str] | None, level: str | None) -> list[Any]:
+    """(code, name_zh, name_en, level, parent_code) of regions, by code."""
+    clause, params = _in_clause("code", codes)
+    if level is not None:
+        clause += " AND level = ?"
+        params.append(level)
+    rows = _driver_rows(
+        session,
+        f"SELECT code, name_zh, name_en, level, parent_code FROM region WHERE 1 = 1{clause} ORDER BY code",
+        params,
+    )
+    return _keep(rows, codes)
 
 
 def find_platform(session: Session, region: str, type_: str, level: str, name: str) -> Platform | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar, Protocol
+from types import MappingProxyType
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 from app.domain.facts import Facts
 from app.domain.numbers import ZERO
@@ -79,9 +80,11 @@ class SpecContext:
         return None
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One indicator's result before rounding: points (already capped), the scored value, why."""
+class Outcome(NamedTuple):
+    """One indicator's result before rounding: points (already capped), the scored value, why.
+
+    A NamedTuple rather than a frozen dataclass: one is made per indicator per region, and a frozen
+    dataclass's __init__ is several times slower (bench/score_domain.py)."""
 
     points: Decimal
     value: Decimal | str | None
@@ -101,13 +104,22 @@ class Rule(Protocol):
     @property
     def sources(self) -> tuple[Source, ...]: ...
 
-    def evaluate(self, facts: Facts, registries: Mapping[str, Registry], max: Decimal) -> Outcome: ...
+    def evaluate(
+        self, facts: Facts, registries: Mapping[str, Registry], max: Decimal, explain: bool = True
+    ) -> Outcome:
+        """Points for one region-year. With explain=False, inputs and explanation are left empty
+        (rankings need only the points, and skip building them)."""
+        ...
 
     def describe(self) -> dict[str, Any]: ...
 
 
-def _inputs(values: Mapping[str, Value], codes: tuple[str, ...]) -> dict[str, Value | None]:
-    return {c: values.get(c) for c in codes}
+#: inputs and explanation of an outcome computed with explain=False
+NOTHING: Mapping[str, Any] = MappingProxyType({})
+
+
+def _inputs(values: Mapping[str, Value], codes: tuple[str, ...], explain: bool) -> Mapping[str, Value | None]:
+    return {c: values.get(c) for c in codes} if explain else NOTHING
 
 
 @dataclass(frozen=True)
@@ -176,12 +188,22 @@ class Banded:
                 return s0 + (value - t0) * (s1 - s0) / (t1 - t0), i
         return ZERO, 0  # negative values never pass validation
 
-    def evaluate(self, facts: Facts, registries: Mapping[str, Registry], max: Decimal) -> Outcome:
-        inputs = _inputs(facts.values, self.elements)
+    def evaluate(
+        self, facts: Facts, registries: Mapping[str, Registry], max: Decimal, explain: bool = True
+    ) -> Outcome:
+        inputs = _inputs(facts.values, self.elements, explain)
         value, missing = self.source.resolve(facts.values)
         if value is None:
-            return Outcome(ZERO, None, missing, inputs, {"kind": self.kind, "lower": None, "upper": None})
+            return Outcome(
+                ZERO,
+                None,
+                missing,
+                inputs,
+                {"kind": self.kind, "lower": None, "upper": None} if explain else NOTHING,
+            )
         pts, i = self.points(value)
+        if not explain:
+            return Outcome(pts, value, (), inputs, NOTHING)
         lower = self.knots[i]
         upper = self.knots[i + 1] if i + 1 < len(self.knots) else None
         return Outcome(
@@ -275,7 +297,9 @@ class Tally:
     def sources(self) -> tuple[Source, ...]:
         return ()
 
-    def evaluate(self, facts: Facts, registries: Mapping[str, Registry], max: Decimal) -> Outcome:
+    def evaluate(
+        self, facts: Facts, registries: Mapping[str, Registry], max: Decimal, explain: bool = True
+    ) -> Outcome:
         counting = registries[self.registry].counting
         listed: list[dict[str, Any]] = []
         subtotal = ZERO
@@ -296,13 +320,15 @@ class Tally:
                 }
             )
         extra = ZERO
-        inputs = _inputs(facts.values, self.elements)
+        inputs = _inputs(facts.values, self.elements, explain)
         if self.extra_element is not None:
             v = facts.values.get(self.extra_element)
             if isinstance(v, Decimal):
                 extra = v
         total = subtotal + extra
         points = min(total, self.cap)
+        if not explain:
+            return Outcome(points, Decimal(scoring), (), inputs, NOTHING)
         explanation: dict[str, Any] = {
             "kind": self.kind,
             "registry": self.registry,
@@ -382,8 +408,10 @@ class ChoiceFlag:
     def sources(self) -> tuple[Source, ...]:
         return ()
 
-    def evaluate(self, facts: Facts, registries: Mapping[str, Registry], max: Decimal) -> Outcome:
-        inputs = _inputs(facts.values, self.elements)
+    def evaluate(
+        self, facts: Facts, registries: Mapping[str, Registry], max: Decimal, explain: bool = True
+    ) -> Outcome:
+        inputs = _inputs(facts.values, self.elements, explain)
         choice, flag = facts.values.get(self.choice), facts.values.get(self.flag)
         missing = tuple(c for c, v in ((self.choice, choice), (self.flag, flag)) if v is None)
         choice_pts = self.choice_points.get(choice, ZERO) if isinstance(choice, str) else ZERO
@@ -394,7 +422,9 @@ class ChoiceFlag:
             choice if isinstance(choice, str) else None,
             missing,
             inputs,
-            {
+            NOTHING
+            if not explain
+            else {
                 "kind": self.kind,
                 "choice": choice,
                 "choice_points": choice_pts,
@@ -444,11 +474,15 @@ class Assessed:
     def sources(self) -> tuple[Source, ...]:
         return (self.source,)
 
-    def evaluate(self, facts: Facts, registries: Mapping[str, Registry], max: Decimal) -> Outcome:
-        inputs = _inputs(facts.values, self.elements)
+    def evaluate(
+        self, facts: Facts, registries: Mapping[str, Registry], max: Decimal, explain: bool = True
+    ) -> Outcome:
+        inputs = _inputs(facts.values, self.elements, explain)
         value, missing = self.source.resolve(facts.values)
         points = ZERO if value is None else min(value, max)
-        return Outcome(points, value, missing, inputs, {"kind": self.kind, "assessed": value})
+        return Outcome(
+            points, value, missing, inputs, {"kind": self.kind, "assessed": value} if explain else NOTHING
+        )
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "source": self.source.describe()}

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.domain.facts import Facts
 from app.domain.numbers import ZERO, json_number, round_score, round_value
 from app.domain.scheme import Scheme, Tier, Value
 
 
-@dataclass(frozen=True)
-class IndicatorScore:
+class IndicatorScore(NamedTuple):
     code: str
     name_zh: str
     name_en: str
@@ -111,13 +110,14 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
-def score(scheme: Scheme, facts: Facts, region: str | None = None) -> Breakdown:
+def score(scheme: Scheme, facts: Facts, region: str | None = None, *, explain: bool = True) -> Breakdown:
     """Score one region-year under `scheme`.
 
     Each indicator is computed exactly in Decimal, capped at its max and rounded half-up to 2
     decimals; a dimension is the sum of its rounded indicators and the total the sum of the
     dimensions, so the breakdown adds up to the cent. Missing inputs score 0 and are listed.
-    `facts` must hold values already checked by `Element.parse`.
+    `facts` must hold values already checked by `Element.parse`. With explain=False the
+    indicators carry no inputs or explanation (for rankings); every number is the same.
     """
     dims: list[DimensionScore] = []
     missing: dict[str, list[str]] = {}
@@ -126,7 +126,7 @@ def score(scheme: Scheme, facts: Facts, region: str | None = None) -> Breakdown:
         scored: list[IndicatorScore] = []
         subtotal = ZERO
         for ind in dim.indicators:
-            out = ind.rule.evaluate(facts, scheme.registries, ind.max)
+            out = ind.rule.evaluate(facts, scheme.registries, ind.max, explain)
             pts = round_score(min(max(out.points, ZERO), ind.max))
             subtotal += pts
             for el in out.missing:

@@ -9,18 +9,20 @@ even when another process made the write.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.db import repositories as repo
-from app.db.tables import Award, Platform, Region
 from app.domain import Breakdown, Facts, RegistryItem, Scheme, score
 from app.domain.numbers import json_number
 from app.services import schemes
@@ -28,29 +30,23 @@ from app.services.data import decode
 from app.services.errors import NotFound, Unavailable
 
 
-def _registry_item(row: Platform | Award) -> RegistryItem:
-    if isinstance(row, Platform):
-        return RegistryItem(
-            "platform", row.type, row.level, row.recognized_on, row.revoked_on, row.name, row.id
-        )
-    return RegistryItem("award", row.type, row.level, row.awarded_on, None, row.name, row.id)
-
-
 def facts_by_region(
     session: Session, scheme: Scheme, year: int, region_codes: Sequence[str] | None
 ) -> dict[str, Facts]:
     """Facts of every region in `region_codes` (all regions with data when None) for `year`."""
     values: dict[str, dict[str, Any]] = defaultdict(dict)
-    for r in repo.values_of(session, year, region_codes):
-        if r[1] in scheme.elements:
-            v = decode(scheme, r[1], r[2], r[3])
+    elements = scheme.elements
+    for region, element, number, text in repo.scoring_values(session, year, region_codes):
+        if element in elements:
+            v = decode(scheme, element, number, text)
             if v is not None:
-                values[r[0]][r[1]] = v
+                values[region][element] = v
     items: dict[str, list[RegistryItem]] = defaultdict(list)
-    platforms, awards = repo.items_for_scoring(session, year, region_codes)
-    rows: list[Platform | Award] = [*platforms, *awards]
-    for row in rows:
-        items[row.region_code].append(_registry_item(row))
+    platforms, awards = repo.scoring_items(session, year, region_codes)
+    for region, type_, level, start, end, name, id_ in platforms:
+        items[region].append(RegistryItem("platform", type_, level, start, end, name, id_))
+    for region, type_, level, start, name, id_ in awards:
+        items[region].append(RegistryItem("award", type_, level, start, None, name, id_))
     codes = region_codes if region_codes is not None else sorted(set(values) | set(items))
     return {c: Facts(year, values.get(c, {}), tuple(items.get(c, ()))) for c in codes}
 
@@ -65,10 +61,18 @@ def score_region(session: Session, year: int, region: str) -> Breakdown:
     return score(scheme, facts_by_region(session, scheme, year, [region])[region], region)
 
 
+class RegionRef(NamedTuple):
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    parent_code: str | None
+
+
 @dataclass(frozen=True)
 class RankRow:
     rank: int
-    region: Region
+    region: RegionRef
     breakdown: Breakdown
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,12 +91,73 @@ class RankRow:
         }
 
 
+_gc_lock = threading.Lock()
+_gc_holders = 0
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while a ranking builds its many short-lived objects.
+
+    Ranking thousands of regions allocates enough to trigger several full collections, each
+    walking the whole heap: they took more than half of an uncached ranking (bench/ranking.py).
+    Nothing made here is cyclic garbage; reference counting frees it. Concurrent rankings share
+    the pause, and the last one to finish turns the collector back on.
+    """
+    global _gc_holders
+    with _gc_lock:
+        _gc_holders += 1
+        was_enabled = gc.isenabled() if _gc_holders == 1 else True
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0 and was_enabled:
+                gc.enable()
+
+
+class BreakdownMemo:
+    """Breakdowns per (scheme, year, region), reused while that region's facts are unchanged.
+
+    A write bumps the version of a whole period, so a ranking after it is recomputed; this memo
+    lets it re-score only the regions whose values or registry items actually changed.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.data: OrderedDict[tuple[str, int, str], tuple[Any, Breakdown]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def fingerprint(facts: Facts) -> Any:
+        return tuple(sorted(facts.values.items())), facts.items
+
+    def score(self, scheme: Scheme, facts: Facts, region: str) -> Breakdown:
+        key = (scheme.content_hash, facts.year, region)
+        fp = self.fingerprint(facts)
+        with self.lock:
+            hit = self.data.get(key)
+        if hit is not None and hit[0] == fp:
+            return hit[1]
+        b = score(scheme, facts, region, explain=False)
+        if self.size > 0:
+            with self.lock:
+                self.data[key] = (fp, b)
+                self.data.move_to_end(key)
+                while len(self.data) > self.size:
+                    self.data.popitem(last=False)
+        return b
+
+
 def rank_regions(
-    session: Session, year: int, parent: str | None, level: str | None
+    session: Session, year: int, parent: str | None, level: str | None, memo: BreakdownMemo | None = None
 ) -> tuple[Scheme, list[RankRow]]:
     """Every region under `parent` (all when None) at `level`, scored and ranked by total.
 
     Ties share a rank and the next rank skips (1, 2, 2, 4); within a tie, by region code.
+    With a memo, regions whose facts did not change since the memo saw them are not re-scored.
     """
     period = repo.get_period(session, year)
     if period is None:
@@ -100,17 +165,19 @@ def rank_regions(
     scheme = schemes.get_scheme(session, period.scheme_code)
     if parent is not None and repo.get_region(session, parent) is None:
         raise NotFound("region", parent)
-    codes = None if parent is None else [c for c in repo.subtree_codes(session, parent) if c != parent]
-    regions = repo.regions_in(session, codes, level)
-    facts = facts_by_region(session, scheme, year, [r.code for r in regions])
-    scored = sorted(
-        ((score(scheme, facts[r.code], r.code), r) for r in regions),
-        key=lambda p: (-p[0].total, p[1].code),
-    )
-    rows: list[RankRow] = []
-    for i, (b, r) in enumerate(scored):
-        rank = rows[-1].rank if rows and b.total == rows[-1].breakdown.total else i + 1
-        rows.append(RankRow(rank, r, b))
+    with _no_cyclic_gc():
+        codes = None if parent is None else [c for c in repo.subtree_codes(session, parent) if c != parent]
+        regions = [RegionRef(*r) for r in repo.region_rows(session, codes, level)]
+        facts = facts_by_region(session, scheme, year, [r.code for r in regions])
+        scorer = memo.score if memo is not None else partial(score, explain=False)
+        scored = sorted(
+            ((scorer(scheme, facts[r.code], r.code), r) for r in regions),
+            key=lambda p: (-p[0].total, p[1].code),
+        )
+        rows: list[RankRow] = []
+        for i, (b, r) in enumerate(scored):
+            rank = rows[-1].rank if rows and b.total == rows[-1].breakdown.total else i + 1
+            rows.append(RankRow(rank, r, b))
     return scheme, rows
 
 
@@ -193,6 +260,7 @@ class ScoreReader:
         self.probe = VersionProbe(engine)
         self.breakdowns = _LRU(cache_size)
         self.rankings = _LRU(max(16, cache_size // 100))
+        self.memo = BreakdownMemo(cache_size)
 
     def cached_breakdown(self, year: int, region: str) -> tuple[int, bytes | None]:
         """(version, bytes) when cached; raises NotFound when the period does not exist."""
@@ -222,7 +290,7 @@ class ScoreReader:
         if cached is not None:
             return cached
         with Session(self.engine) as session:
-            result = rank_regions(session, year, parent, level)
+            result = rank_regions(session, year, parent, level, self.memo)
         self.rankings.put(key, found[0], result)
         return result
 

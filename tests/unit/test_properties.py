@@ -102,3 +102,14 @@ def test_adding_a_registry_item_never_lowers_a_score(f: Facts, type_: str, level
     before = score(SCHEME, f)
     after = score(SCHEME, Facts(f.year, f.values, (*f.items, platform(type_, level, "2019-01-01"))))
     assert after.total >= before.total
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts())
+def test_scoring_without_explanations_gives_the_same_numbers(f: Facts) -> None:
+    full, lean = score(SCHEME, f), score(SCHEME, f, explain=False)
+    assert lean.total == full.total and lean.tier == full.tier and lean.complete == full.complete
+    assert [(i.code, i.score, i.value, i.missing_inputs) for i in lean.indicators] == [
+        (i.code, i.score, i.value, i.missing_inputs) for i in full.indicators
+    ]
+    assert all(not i.explanation and not i.inputs for i in lean.indicators)
