@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
+import tempfile
 import unicodedata
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_OK, EXIT_INVALID = 0, 2
@@ -107,9 +110,9 @@ def _engine(url: str | None = None) -> Any:
 def _migrate(engine: Any, err: TextIO) -> None:
     from app.db import migrate
 
-    before = migrate.current_revision(engine)
-    migrate.upgrade(engine)
-    after = migrate.current_revision(engine)
+    # read under the migration lock: of several processes starting at once, only the one that
+    # migrated says so
+    before, after = migrate.upgrade(engine)
     if before != after:
         print(f"innomon: database migrated from {before or 'empty'} to {after}", file=err)
 
@@ -159,6 +162,73 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _first_admin_key(engine: Any, settings: Any, err: TextIO) -> None:
+    """With no key at all and no bootstrap token, create an admin key and print its token once."""
+    from app.db.engine import session_scope, writer
+    from app.services import access, schemes
+
+    if settings.bootstrap_admin_token is not None:
+        return
+    with session_scope(writer(engine)) as session:
+        schemes.sync_builtin_schemes(session)
+        if access.any_key(session):
+            return
+        key, token = access.create_key(
+            session, schemes.get_scheme(session, settings.default_scheme), "admin", "admin"
+        )
+    print(
+        f"innomon: no API key existed, so an admin key {key.name!r} was created. Its token is shown once:\n\n"
+        f"    {token}\n\nUse it as 'Authorization: Bearer <token>'; make more keys with 'innomon keys create'.\n",
+        file=err,
+        flush=True,
+    )
+
+
+def cmd_keys(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from app.config import get_settings
+    from app.db.engine import session_scope, writer
+    from app.domain import InvalidInput
+    from app.services import access, schemes
+    from app.services.errors import Conflict, NotFound
+
+    settings = get_settings()
+    engine = _engine(settings.database_url)
+    _migrate(engine, err)
+    try:
+        with session_scope(writer(engine)) as session:
+            schemes.sync_builtin_schemes(session)
+            if args.keys_command == "create":
+                scheme = schemes.get_scheme(session, settings.default_scheme)
+                key, token = access.create_key(
+                    session, scheme, args.name, args.role, args.department or [], args.region
+                )
+                scope = f" for region {key.region_code}" if key.region_code else ""
+                print(f"created {key.role} key {key.name!r}{scope}; the token is shown once:", file=out)
+                print(token, file=out)
+            elif args.keys_command == "list":
+                for k in access.list_keys(session):
+                    state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
+                    depts = f" departments={k.departments}" if k.departments else ""
+                    region = f" region={k.region_code}" if k.region_code else ""
+                    print(
+                        f"{k.name}\t{k.role}\t{state}{depts}{region}\tcreated {k.created_at:%Y-%m-%d}",
+                        file=out,
+                    )
+            else:
+                access.revoke_key(session, args.name)
+                print(f"revoked key {args.name!r}", file=out)
+    except InvalidInput as exc:
+        for p in exc.problems:
+            print(f"innomon keys: {p.field}: {p.reason}", file=err)
+        return EXIT_INVALID
+    except (Conflict, NotFound) as exc:
+        print(f"innomon keys: {exc}", file=err)
+        return EXIT_INVALID
+    finally:
+        engine.dispose()
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import uvicorn
 
@@ -167,10 +237,12 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     settings = get_settings()
     host = args.host or settings.host
     port = args.port or settings.port
+    workers = args.workers or settings.workers
     engine = _engine(settings.database_url)
     _migrate(engine, err)
     if args.demo:
         _load_demo(engine, err)
+    _first_admin_key(engine, settings, err)
     engine.dispose()
     print(
         f"innomon: serving on http://{host}:{port}/api/v1 (database {_redact(settings.database_url)})",
@@ -180,15 +252,21 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # it found installed: make that a no-op so that a graceful stop exits with status 0.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
+    from app import metrics, observability
+
+    # several workers: prometheus_client's multiprocess mode, so that a scrape sums all workers
+    metrics.prepare_multiprocess_dir(workers, Path(tempfile.gettempdir()) / f"innomon-metrics-{os.getpid()}")
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=host,
         port=port,
-        workers=args.workers,
+        workers=workers,
         loop="uvloop",
         http="httptools",
         log_level=settings.log_level,
+        log_config=observability.log_config(settings.log_level, settings.log_format),
+        access_log=False,
         timeout_graceful_shutdown=30,
     )
     return EXIT_OK
@@ -231,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="migrate the database and serve the API (uvicorn)")
     p.add_argument("--host", help="address to bind (default INNOMON_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default INNOMON_PORT or 8000)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--workers", type=int, help="worker processes (default INNOMON_WORKERS or 1)")
     p.add_argument("--demo", action="store_true", help="load the synthetic demo dataset first")
     p.set_defaults(func=cmd_serve)
 
@@ -244,6 +322,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="load the Hebei divisions and the synthetic demo dataset")
     p.set_defaults(func=cmd_demo)
+
+    keys = sub.add_parser("keys", help="API keys on the configured database")
+    ksub = keys.add_subparsers(dest="keys_command", required=True)
+    p = ksub.add_parser("create", help="create a key; prints its token alone on the last line")
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", required=True, choices=["admin", "department", "assessor", "reader"])
+    p.add_argument("--department", action="append", help="owner department (department keys; repeatable)")
+    p.add_argument("--region", help="limit writes to this region and everything below it")
+    p.set_defaults(func=cmd_keys)
+    p = ksub.add_parser("list", help="list keys (never their tokens)")
+    p.set_defaults(func=cmd_keys)
+    p = ksub.add_parser("revoke", help="revoke a key by name")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_keys)
 
     regions = sub.add_parser("regions", help="region reference data")
     rsub = regions.add_subparsers(dest="regions_command", required=True)

@@ -19,8 +19,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    #: `serve` logs JSON lines (one per request, with its request id) or plain text
+    log_format: Literal["json", "text"] = "json"
+    #: uvicorn worker processes for `serve` (`--workers` overrides)
+    workers: int = Field(1, ge=1, le=64)
     #: scheme used to check registry item types and levels, and for new periods by default
     default_scheme: str = "hebei-county-2019"
+    #: largest request body accepted, in bytes (413 above)
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     #: most rows accepted in one bulk import request
     max_bulk_rows: int = Field(20_000, ge=1)
     #: breakdowns and rankings kept in memory per process (entries)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Response
+from fastapi import Depends, FastAPI, Response
 from fastapi.routing import APIRoute
 
-from app import __version__
+from app import __version__, observability
 from app.api import problems
-from app.api.deps import Database
-from app.api.routers import data, health, periods, regions, registry, schemes, scores
+from app.api.deps import Database, get_actor
+from app.api.limits import BodySizeLimit
+from app.api.routers import audit, data, health, periods, regions, registry, schemes, scores
 from app.config import Settings, get_settings
 from app.db.engine import make_engine, session_scope, writer
-from app.services.schemes import sync_builtin_schemes
+from app.services.access import Authenticator, ensure_bootstrap_admin
+from app.services.schemes import get_scheme, sync_builtin_schemes
 from app.services.scores import ScoreReader
 
 API_PREFIX = "/api/v1"
@@ -32,9 +34,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with session_scope(writer(engine)) as session:
             sync_builtin_schemes(session)
+            if settings.bootstrap_admin_token is not None:
+                ensure_bootstrap_admin(
+                    session,
+                    get_scheme(session, settings.default_scheme),
+                    settings.bootstrap_admin_token.get_secret_value(),
+                )
         yield
         app.state.scores.close()
         engine.dispose()
+        observability.shutdown()
 
     app = FastAPI(
         title="innomon",
@@ -51,7 +60,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(engine)
     app.state.scores = ScoreReader(engine, settings.score_cache_size)
+    app.state.auth = Authenticator()
     problems.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    observability.install(app)
     app.include_router(health.router)
     for r in (
         schemes.router,
@@ -61,8 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         registry.platforms,
         registry.awards,
         scores.router,
+        audit.router,
     ):
-        app.include_router(r, prefix=API_PREFIX)
+        # every API route needs a valid key; /healthz, /readyz, /metrics and /openapi.json do not
+        app.include_router(r, prefix=API_PREFIX, dependencies=[Depends(get_actor)])
     if settings.bench_routes:
         _mount_bench(app)
     return app

@@ -19,7 +19,18 @@ from app.main import create_app
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("INNOMON_TEST_DATABASE_URL")
 #: tables emptied between tests, children first (schemes stay: they are loaded at start)
-DATA_TABLES = ("data_value", "platform", "award", "period", "region")
+DATA_TABLES = (
+    "audit_event",
+    "period_snapshot",
+    "api_key",
+    "data_value",
+    "platform",
+    "award",
+    "period",
+    "region",
+)
+#: the `api` client's key: the bootstrap admin of the test settings
+ADMIN_TOKEN = "test-admin-token-0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 @pytest.fixture
@@ -49,6 +60,8 @@ def empty_tables(engine: Engine) -> None:
         else:
             for t in DATA_TABLES:
                 conn.execute(text(f"DELETE FROM {t}"))
+        # schemes a test added; the built-in ones are refreshed by each app's start
+        conn.execute(text("DELETE FROM scheme WHERE code <> 'hebei-county-2019'"))
 
 
 @pytest.fixture
@@ -59,7 +72,9 @@ def engine(migrated_engine: Engine) -> Engine:
 
 @pytest.fixture
 def settings(engine: Engine, database_url: str) -> Settings:
-    return Settings(database_url=database_url, max_bulk_rows=500, score_cache_size=1000)
+    return Settings(
+        database_url=database_url, max_bulk_rows=500, score_cache_size=1000, bootstrap_admin_token=ADMIN_TOKEN
+    )
 
 
 @pytest.fixture
@@ -67,5 +82,9 @@ async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://innomon.test/api/v1") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://innomon.test/api/v1",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        ) as client:
             yield client

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -14,6 +15,8 @@ from app.config import Settings
 from app.db.engine import session_scope, writer
 from app.domain import Scheme
 from app.services import schemes
+from app.services.audit import Actor
+from app.services.errors import Unauthenticated
 from app.services.scores import ScoreReader
 
 # The dependencies below are `async def` on purpose: a plain `def` dependency is run in the thread
@@ -53,12 +56,35 @@ async def get_scores(request: Request) -> ScoreReader:
     return reader
 
 
+_bearer = HTTPBearer(auto_error=False, description="an innomon API key: `Authorization: Bearer <token>`")
+
+
+async def get_actor(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Actor:
+    """The key behind the request; 401 without a valid one. Reads need any valid key; each write
+    checks its own permission in the service it calls."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthenticated("this request needs an API key: Authorization: Bearer <token>")
+    db: Database = request.app.state.db
+    principal = request.app.state.auth.lookup(db.read, credentials.credentials)
+    if principal is None:
+        raise Unauthenticated("the API key is unknown or revoked")
+    request_id = getattr(request.state, "request_id", None) or request.headers.get("x-request-id")
+    return Actor(principal, request_id)
+
+
 def registry_scheme(session: Session, settings: Settings) -> Scheme:
     """The scheme whose registry types and levels platform and award items are checked against."""
     return schemes.get_scheme(session, settings.default_scheme)
 
 
 DbDep = Annotated[Database, Depends(get_db)]
+ActorDep = Annotated[Actor, Depends(get_actor)]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="the ETag you last read; 412 if the resource changed since"),
+]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ScoresDep = Annotated[ScoreReader, Depends(get_scores)]
 

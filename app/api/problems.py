@@ -9,12 +9,22 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.domain import InvalidInput, SchemeInvalid, SchemeNotFound
-from app.services.errors import Conflict, NotFound, RowsInvalid, TooLarge, Unavailable
+from app.services.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PeriodLocked,
+    PreconditionFailed,
+    RowsInvalid,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+)
 
 log = logging.getLogger("innomon.api")
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -44,6 +54,7 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Request too large",
     422: "Invalid input",
     500: "Internal error",
@@ -70,9 +81,10 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
 
-def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI documentation of a route's problem responses (503 always: the database may be down)."""
-    statuses = (*statuses, 503) if 503 not in statuses else statuses
+def responses(*statuses: int, auth: bool = True) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation of a route's problem responses; 401, 403 and 503 on every route (a
+    key is needed, a key may not be allowed, the database may be down)."""
+    statuses = tuple(sorted({*statuses, 503, *((401, 403) if auth else ())}))
     return {
         s: {
             "model": Problem,
@@ -100,6 +112,25 @@ def install(app: FastAPI) -> None:
     async def _scheme_not_found(request: Request, exc: SchemeNotFound) -> JSONResponse:
         return problem(404, "not-found", str(exc), request)
 
+    @app.exception_handler(Unauthenticated)
+    async def _unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
+        response = problem(401, "unauthenticated", str(exc), request)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="innomon"'
+        return response
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> JSONResponse:
+        errors = [{"index": p.index, "field": p.field, "reason": p.reason} for p in exc.problems] or None
+        return problem(403, "forbidden", str(exc), request, errors)
+
+    @app.exception_handler(PeriodLocked)
+    async def _locked(request: Request, exc: PeriodLocked) -> JSONResponse:
+        return problem(409, "period-locked", str(exc), request)
+
+    @app.exception_handler(PreconditionFailed)
+    async def _precondition(request: Request, exc: PreconditionFailed) -> JSONResponse:
+        return problem(412, "precondition-failed", str(exc), request)
+
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
         return problem(409, "conflict", str(exc), request)
@@ -111,6 +142,20 @@ def install(app: FastAPI) -> None:
             "conflict",
             "the change conflicts with stored data (a duplicate or a missing reference)",
             request,
+        )
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+        # e.g. a NUL character, which PostgreSQL text cannot hold: the input is invalid, not the server
+        reason = (
+            "contains a value the database cannot store (a NUL character in text, or a number out of range)"
+        )
+        return problem(
+            422,
+            "invalid-input",
+            f"the request {reason}",
+            request,
+            [{"index": None, "field": "(request)", "reason": reason}],
         )
 
     @app.exception_handler(InvalidInput)
@@ -147,7 +192,11 @@ def install(app: FastAPI) -> None:
             exc.status_code, "http-error"
         )
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")
-        response = problem(exc.status_code, kind, detail, request)
+        status = exc.status_code
+        if status == 400:  # a body FastAPI could not even decode (e.g. not UTF-8): invalid input, 422
+            status, kind = 422, "invalid-request"
+            detail = f"the request body could not be read: {detail}"
+        response = problem(status, kind, detail, request)
         if exc.headers:
             response.headers.update(exc.headers)
         return response

@@ -118,6 +118,8 @@ class PeriodRead(BaseModel):
     status: Literal["open", "published"]
     round_label: str | None
     data_version: int = Field(description="changes whenever a score of this year can have changed")
+    published_at: datetime | None
+    published_by: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -132,9 +134,9 @@ class ValuePut(Strict_):
 
 class ValueRead(BaseModel):
     element: str
-    value: float | bool | str | None
+    value: int | float | bool | str | None
     comment: str | None
-    source: str
+    source: str = Field(description="name of the key (or loader) that last wrote the value")
     updated_at: datetime
 
 
@@ -282,6 +284,9 @@ class BreakdownRead(BaseModel):
     complete: bool
     missing_by_department: dict[str, list[str]]
     dimensions: list[DimensionBreakdown]
+    period_status: Literal["open", "published"] = Field(
+        description="published: the period is locked and this is its snapshot"
+    )
 
 
 class RankItem(BaseModel):
@@ -300,9 +305,29 @@ class RankItem(BaseModel):
 class RankingRead(BaseModel):
     year: int
     scheme: str
+    period_status: Literal["open", "published"]
     parent: str | None
     level: Level | None
     items: list[RankItem]
     total: int
     limit: int
     offset: int
+
+
+class AuditEventRead(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    request_id: str | None
+    action: str
+    entity: str
+    entity_key: str
+    region: str | None
+    year: int | None
+    element: str | None
+    old: Any
+    new: Any
+    reason: str | None
+
+
+AuditPage = Page[AuditEventRead]

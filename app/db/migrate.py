@@ -32,21 +32,25 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate to `revision`; on PostgreSQL under an advisory lock, safe with several replicas."""
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Migrate to `revision`; on PostgreSQL under an advisory lock, safe with several replicas.
+    Returns the revisions before and after, as read under the lock (equal: nothing to do)."""
     cfg = alembic_config()
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
             conn.commit()
         try:
+            before = MigrationContext.configure(conn).get_current_revision()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
             conn.commit()
+            after = MigrationContext.configure(conn).get_current_revision()
         finally:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
                 conn.commit()
+    return before, after
 
 
 def check(engine: Engine) -> None:

@@ -90,6 +90,10 @@ def list_periods(session: Session, limit: int, offset: int) -> tuple[Sequence[Pe
     return rows, int(total)
 
 
+def published_years(session: Session) -> set[int]:
+    return set(session.exec(select(Period.year).where(Period.status == "published")).all())
+
+
 def bump_periods(
     session: Session, *, years: Iterable[int] | None = None, from_year: int | None = None
 ) -> None:

@@ -78,6 +78,8 @@ class Period(SQLModel, table=True):
     round_label: str | None = Field(default=None, max_length=32)
     #: bumped by every write that can change a score of this year; keys the score caches
     data_version: int = Field(default=1)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    published_by: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 
@@ -145,3 +147,60 @@ class Award(SQLModel, table=True):
     document_number: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+KEY_ROLES = ("admin", "department", "assessor", "reader")
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+    __table_args__ = (CheckConstraint(f"role IN {KEY_ROLES}", name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    role: str = Field(max_length=16)
+    #: owner departments, comma-separated (department keys only)
+    departments: str = Field(default="", max_length=200)
+    #: the key may write for this region and everything below it; None means everywhere
+    region_code: str | None = Field(
+        default=None, sa_column=Column(String(12), ForeignKey("region.code"), nullable=True)
+    )
+    #: SHA-256 of the token; the token itself is shown once and never stored
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only record of every change: who, when, what, before and after."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_region_year", "region_code", "year"),
+        Index("ix_audit_event_entity", "entity", "entity_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=_created, sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=100, index=True)
+    request_id: str | None = Field(default=None, max_length=100)
+    action: str = Field(max_length=16)
+    entity: str = Field(max_length=32)
+    entity_key: str = Field(max_length=200)
+    region_code: str | None = Field(default=None, max_length=12)
+    year: int | None = None
+    element: str | None = Field(default=None, max_length=64)
+    #: JSON of the entity before and after the change (null when created or deleted)
+    old: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    new: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class PeriodSnapshot(SQLModel, table=True):
+    """A published period's breakdowns, served unchanged while the period stays locked."""
+
+    __tablename__ = "period_snapshot"
+
+    year: int = Field(sa_column=Column(ForeignKey("period.year"), primary_key=True))
+    region_code: str = Field(sa_column=Column(String(12), ForeignKey("region.code"), primary_key=True))
+    breakdown: str = Field(sa_column=Column(Text, nullable=False))

@@ -13,9 +13,12 @@ from app.db import repositories as repo
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
 from app.domain.scheme import ElementKind, Value
-from app.services import schemes
-from app.services.errors import NotFound, RowProblem, RowsInvalid, TooLarge
+from app.services import audit, schemes
+from app.services.access import value_refusal
+from app.services.audit import SYSTEM, Actor
+from app.services.errors import Forbidden, NotFound, PeriodLocked, RowProblem, RowsInvalid, TooLarge
 from app.services.regions import get_region
+from app.services.versions import check_if_match, etag
 
 MAX_COMMENT = 1000
 Status = Literal["created", "updated", "unchanged"]
@@ -68,11 +71,28 @@ def period_scheme(session: Session, year: int) -> Scheme:
 
 
 def _check_rows(
-    session: Session, year: int, rows: Sequence[ValueRow]
+    session: Session, year: int, rows: Sequence[ValueRow], actor: Actor
 ) -> tuple[list[tuple[str, str, Decimal | None, str | None, str | None]], list[RowProblem]]:
+    """Rows in canonical form, and the problems of the bad ones. Raises PeriodLocked for a
+    published year and Forbidden, naming every row the key may not write."""
     period = repo.get_period(session, year)
+    if period is not None and period.status == "published":
+        raise PeriodLocked(year)
     scheme = schemes.get_scheme(session, period.scheme_code) if period else None
     known = repo.existing_region_codes(session, (r.region for r in rows if isinstance(r.region, str)))
+    if scheme is not None and actor.principal.role != "admin":
+        refused = [
+            RowProblem(i, "element", why)
+            for i, r in enumerate(rows)
+            if isinstance(r.region, str) and r.region in known and isinstance(r.element, str)
+            for why in [value_refusal(actor.principal, scheme, r.element, r.region)]
+            if why is not None
+        ]
+        if refused:
+            raise Forbidden(
+                f"{len(refused)} of {len(rows)} rows may not be written with key {actor.name!r}; nothing was written",
+                refused,
+            )
     problems: list[RowProblem] = []
     checked = []
     first_row: dict[tuple[str, str], int] = {}
@@ -123,8 +143,8 @@ def import_values(
     rows: Sequence[ValueRow],
     *,
     dry_run: bool = False,
-    source: str = "api",
     max_rows: int = 20_000,
+    actor: Actor = SYSTEM,
 ) -> ImportResult:
     """Check every row, then write all of them in one transaction, or nothing.
 
@@ -133,7 +153,7 @@ def import_values(
     """
     if len(rows) > max_rows:
         raise TooLarge(f"a batch holds at most {max_rows} rows; this one has {len(rows)}")
-    checked, problems = _check_rows(session, year, rows)
+    checked, problems = _check_rows(session, year, rows, actor)
     if problems:
         raise RowsInvalid(problems, len(rows))
     if not dry_run and checked:
@@ -142,13 +162,29 @@ def import_values(
     regions = sorted({c[0] for c in checked})
     existing = {(r[0], r[1]): r for r in repo.values_of(session, year, regions)} if checked else {}
     now = utcnow()
+    source = actor.name
+    events: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     statuses: list[Status] = []
     for region, element, number, text, comment in checked:
         old = existing.get((region, element))
+        key = f"{year}/{region}/{element}"
+        new_state = {"value": number if number is not None else text, "comment": comment}
         if old is None:
             statuses.append("created")
+            events.append(
+                audit.event(
+                    actor,
+                    "create",
+                    "data_value",
+                    key,
+                    region=region,
+                    year=year,
+                    element=element,
+                    new=new_state,
+                )
+            )
             inserts.append(
                 dict(
                     year=year,
@@ -165,6 +201,20 @@ def import_values(
             statuses.append("unchanged")
         else:
             statuses.append("updated")
+            old_state = {"value": old[2] if old[2] is not None else old[3], "comment": old[4]}
+            events.append(
+                audit.event(
+                    actor,
+                    "update",
+                    "data_value",
+                    key,
+                    region=region,
+                    year=year,
+                    element=element,
+                    old=old_state,
+                    new=new_state,
+                )
+            )
             updates.append(
                 dict(
                     _id=old[7],
@@ -189,7 +239,12 @@ def import_values(
         return result
     repo.insert_values(session, inserts)
     repo.update_values(session, updates)
+    audit.record(session, *events)
     return result
+
+
+def value_etag(row: Any) -> str:
+    return etag("data_value", row.id, row.updated_at.isoformat())
 
 
 def put_value(
@@ -199,29 +254,69 @@ def put_value(
     element: str,
     value: Any,
     comment: Any,
-    source: str = "api",
+    *,
+    actor: Actor = SYSTEM,
+    if_match: str | None = None,
 ) -> Status:
-    """Write one value; raises InvalidInput (fields value, comment, element) or NotFound."""
+    """Write one value; raises InvalidInput (fields value, comment), NotFound, Forbidden,
+    PeriodLocked or PreconditionFailed."""
     get_region(session, region)
-    period_scheme(session, year)
+    scheme = period_scheme(session, year)
+    if element not in scheme.elements:
+        raise NotFound("element", element)
+    if if_match is not None:
+        repo.bump_periods(session, years=[year])  # hold the write lock before comparing versions
+        row = repo.get_value(session, year, region, element)
+        check_if_match(if_match, value_etag(row) if row is not None else None)
     try:
-        result = import_values(session, year, [ValueRow(region, element, value, comment)], source=source)
+        result = import_values(session, year, [ValueRow(region, element, value, comment)], actor=actor)
     except RowsInvalid as exc:
-        problems = exc.problems
-        if any(p.field == "element" for p in problems):
-            raise NotFound("element", element) from None
-        raise InvalidInput([Problem(p.field, p.reason) for p in problems]) from None
+        raise InvalidInput([Problem(p.field, p.reason) for p in exc.problems]) from None
+    except Forbidden as exc:
+        raise Forbidden(exc.problems[0].reason if exc.problems else str(exc)) from None
     return result.statuses[0]
 
 
-def delete_value(session: Session, year: int, region: str, element: str) -> None:
-    period_scheme(session, year)
+def delete_value(
+    session: Session,
+    year: int,
+    region: str,
+    element: str,
+    *,
+    actor: Actor = SYSTEM,
+    if_match: str | None = None,
+) -> None:
+    scheme = period_scheme(session, year)
     get_region(session, region)
+    period = repo.get_period(session, year)
+    if period is not None and period.status == "published":
+        raise PeriodLocked(year)
+    why = value_refusal(actor.principal, scheme, element, region)
+    if why is not None:
+        raise Forbidden(why)
     repo.bump_periods(session, years=[year])
     row = repo.get_value(session, year, region, element)
     if row is None:
         raise NotFound("value", f"{year}/{region}/{element}")
+    check_if_match(if_match, value_etag(row))
+    old_state = {
+        "value": row.value_number if row.value_number is not None else row.value_text,
+        "comment": row.comment,
+    }
     session.delete(row)
+    audit.record(
+        session,
+        audit.event(
+            actor,
+            "delete",
+            "data_value",
+            f"{year}/{region}/{element}",
+            region=region,
+            year=year,
+            element=element,
+            old=old_state,
+        ),
+    )
     session.flush()
 
 
@@ -237,6 +332,7 @@ def get_value(session: Session, year: int, region: str, element: str) -> dict[st
         "comment": row.comment,
         "source": row.source,
         "updated_at": row.updated_at,
+        "etag": value_etag(row),
     }
 
 

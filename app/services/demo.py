@@ -9,11 +9,14 @@ from sqlalchemy import Engine
 from app.db.engine import session_scope, writer
 from app.demo import DEMO_LABEL, DEMO_SCHEME, generate
 from app.services import periods, regions, registry, schemes
+from app.services.audit import Actor, Principal
 from app.services.data import ValueRow, import_values
 from app.services.errors import Conflict
 from app.services.regions import ImportCounts
 
 Progress = Callable[[str], None]
+#: the demo loader writes as this actor: its values carry source 'demo'
+DEMO = Actor(Principal("demo", "admin"))
 
 
 def import_reference(engine: Engine, name: str) -> ImportCounts:
@@ -52,7 +55,7 @@ def load_demo(
             for e, v in ry.values.items()
         ]
         with session_scope(writer(engine)) as session:
-            result = import_values(session, y, rows, source="demo", max_rows=len(rows) + 1)
+            result = import_values(session, y, rows, max_rows=len(rows) + 1, actor=DEMO)
         counts["values_created"] += result.created
         counts["values_updated"] += result.updated
         progress(
@@ -69,7 +72,7 @@ def load_demo(
             else:
                 data = registry.AwardInput(item.region, item.type, item.level, item.name, item.start)
             try:
-                _, created = registry.create_item(session, scheme, data)
+                _, created = registry.create_item(session, scheme, data, actor=DEMO)
             except Conflict:
                 created = False  # an item of the same name changed by hand since: leave it
             counts["items_created"] += created

@@ -42,3 +42,28 @@ class TooLarge(DomainError):
 
 class Unavailable(DomainError):
     """The database could not be reached."""
+
+
+class Unauthenticated(DomainError):
+    """No key, or a key that is unknown or revoked."""
+
+
+class Forbidden(DomainError):
+    """A valid key that may not do this; `problems` names the offending rows of a batch."""
+
+    def __init__(self, detail: str, problems: list[RowProblem] | None = None) -> None:
+        self.problems = problems or []
+        super().__init__(detail)
+
+
+class PeriodLocked(DomainError):
+    def __init__(self, year: int) -> None:
+        self.year = year
+        super().__init__(
+            f"period {year} is published and locked: its scores cannot change; "
+            f"an admin can unlock it with POST /api/v1/periods/{year}/unlock"
+        )
+
+
+class PreconditionFailed(DomainError):
+    """If-Match did not match the current version of the resource."""

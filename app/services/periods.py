@@ -1,22 +1,51 @@
-"""Periods: a data year scored under one scheme, optionally labelled with the province's round."""
+"""Periods: a data year scored under one scheme, optionally labelled with the province's round.
+
+Publishing a period (lock) stores a snapshot of every region's breakdown; while it is published,
+no write may change that year's scores and the score endpoints serve the snapshot.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from app.db import repositories as repo
-from app.db.tables import Period
+from app.db.tables import Period, PeriodSnapshot
 from app.db.types import utcnow
-from app.domain import InvalidInput, Problem
+from app.domain import InvalidInput, Problem, score
 from app.domain.document import check_year
-from app.services import schemes
-from app.services.errors import NotFound
+from app.services import audit, schemes
+from app.services.access import require_admin
+from app.services.audit import SYSTEM, Actor
+from app.services.errors import NotFound, PeriodLocked
+from app.services.versions import check_if_match, etag
+
+PUBLISHED = "published"
 
 
-def put_period(session: Session, year: int, scheme_code: str, round_label: str | None) -> tuple[Period, bool]:
+def period_etag(p: Period) -> str:
+    return etag("period", p.year, p.updated_at.isoformat())
+
+
+def _state(p: Period) -> dict[str, Any]:
+    return {"scheme": p.scheme_code, "round_label": p.round_label, "status": p.status}
+
+
+def put_period(
+    session: Session,
+    year: int,
+    scheme_code: str,
+    round_label: str | None,
+    *,
+    actor: Actor = SYSTEM,
+    if_match: str | None = None,
+) -> tuple[Period, bool]:
     """Create or update the period of `year`; returns it and whether it was created."""
+    require_admin(actor, "create or change periods")
     problems = []
     try:
         check_year(year)
@@ -28,22 +57,30 @@ def put_period(session: Session, year: int, scheme_code: str, round_label: str |
         problems.append(Problem("scheme", f"unknown scheme {scheme_code!r}"))
     if problems:
         raise InvalidInput(problems)
-    period = repo.get_period(session, year)
+    period = session.get(Period, year, with_for_update=True)
     if period is None:
+        check_if_match(if_match, None)
         period = Period(year=year, scheme_code=scheme_code, round_label=round_label)
         session.add(period)
         session.flush()
+        audit.record(
+            session, audit.event(actor, "create", "period", str(year), year=year, new=_state(period))
+        )
         return period, True
+    check_if_match(if_match, period_etag(period))
     if (period.scheme_code, period.round_label) != (scheme_code, round_label):
         if period.scheme_code != scheme_code:
+            if period.status == PUBLISHED:
+                raise PeriodLocked(year)
             period.data_version += 1
-        period.scheme_code, period.round_label, period.updated_at = (
-            scheme_code,
-            round_label,
-            utcnow(),
-        )
+        before = _state(period)
+        period.scheme_code, period.round_label, period.updated_at = scheme_code, round_label, utcnow()
         session.add(period)
         session.flush()
+        audit.record(
+            session,
+            audit.event(actor, "update", "period", str(year), year=year, old=before, new=_state(period)),
+        )
     return period, False
 
 
@@ -56,3 +93,74 @@ def get_period(session: Session, year: int) -> Period:
 
 def list_periods(session: Session, limit: int, offset: int) -> tuple[Sequence[Period], int]:
     return repo.list_periods(session, limit, offset)
+
+
+def lock_period(session: Session, year: int, *, actor: Actor = SYSTEM) -> tuple[Period, int]:
+    """Publish `year`: snapshot every region's breakdown and refuse score-changing writes.
+
+    Returns the period and the number of regions snapshotted. Locking a published period again
+    changes nothing."""
+    from app.services.scores import facts_by_region
+
+    require_admin(actor, "publish periods")
+    period = session.get(Period, year, with_for_update=True)
+    if period is None:
+        raise NotFound("period", year)
+    if period.status == PUBLISHED:
+        return period, 0
+    repo.bump_periods(session, years=[year])
+    scheme = schemes.get_scheme(session, period.scheme_code)
+    regions = [r[0] for r in repo.region_rows(session, None, None)]
+    facts = facts_by_region(session, scheme, year, regions)
+    rows = []
+    for code in regions:
+        body = score(scheme, facts[code], code).to_dict()
+        body["period_status"] = PUBLISHED
+        rows.append({"year": year, "region_code": code, "breakdown": json.dumps(body, ensure_ascii=False)})
+    if rows:
+        session.execute(PeriodSnapshot.__table__.insert(), rows)  # type: ignore[attr-defined]
+    before = _state(period)
+    period.status, period.published_at, period.published_by = PUBLISHED, utcnow(), actor.name
+    period.updated_at = utcnow()
+    session.add(period)
+    session.flush()
+    audit.record(
+        session, audit.event(actor, "lock", "period", str(year), year=year, old=before, new=_state(period))
+    )
+    return period, len(rows)
+
+
+def unlock_period(session: Session, year: int, reason: str, *, actor: Actor = SYSTEM) -> Period:
+    """Reopen a published period (admin, with a reason, audited); its snapshot is dropped."""
+    require_admin(actor, "unlock periods")
+    if not reason.strip():
+        raise InvalidInput([Problem("reason", "must say why the published period is reopened")])
+    period = session.get(Period, year, with_for_update=True)
+    if period is None:
+        raise NotFound("period", year)
+    if period.status != PUBLISHED:
+        return period
+    repo.bump_periods(session, years=[year])
+    session.execute(delete(PeriodSnapshot).where(col(PeriodSnapshot.year) == year))
+    before = _state(period)
+    period.status, period.published_at, period.published_by, period.updated_at = "open", None, None, utcnow()
+    session.add(period)
+    session.flush()
+    audit.record(
+        session,
+        audit.event(
+            actor, "unlock", "period", str(year), year=year, old=before, new=_state(period), reason=reason
+        ),
+    )
+    return period
+
+
+def snapshot(session: Session, year: int, region: str) -> str | None:
+    row = session.get(PeriodSnapshot, (year, region))
+    return row.breakdown if row is not None else None
+
+
+def snapshots(session: Session, year: int, regions: Sequence[str]) -> dict[str, dict[str, Any]]:
+    wanted = set(regions)
+    rows = session.exec(select(PeriodSnapshot).where(col(PeriodSnapshot.year) == year)).all()
+    return {r.region_code: json.loads(r.breakdown) for r in rows if r.region_code in wanted}

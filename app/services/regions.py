@@ -16,7 +16,11 @@ from app.db import repositories as repo
 from app.db.tables import Region
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem
+from app.services import audit
+from app.services.access import require_admin
+from app.services.audit import SYSTEM, Actor
 from app.services.errors import Conflict, NotFound
+from app.services.versions import check_if_match, etag
 
 LEVEL_RANK = {"province": 0, "city": 1, "county": 2}
 CODE_PATTERN = re.compile(r"^\d{6}$")
@@ -49,23 +53,51 @@ def _check(session: Session, data: RegionInput, *, existing: Region | None = Non
         raise InvalidInput(problems)
 
 
-def create_region(session: Session, data: RegionInput) -> Region:
+def region_etag(region: Region) -> str:
+    return etag("region", region.code, region.updated_at.isoformat())
+
+
+def _state(region: Region) -> dict[str, Any]:
+    return {k: getattr(region, k) for k in RegionInput.__dataclass_fields__}
+
+
+def create_region(session: Session, data: RegionInput, *, actor: Actor = SYSTEM) -> Region:
+    require_admin(actor, "create regions")
     if repo.get_region(session, data.code) is not None:
         raise Conflict(f"region {data.code} already exists", existing=data.code)
     _check(session, data)
+    repo.bump_periods(session)  # a new region joins every year's rankings
     region = Region(**data.__dict__)
     session.add(region)
     try:
         session.flush()
     except IntegrityError:
         raise Conflict(f"region {data.code} already exists", existing=data.code) from None
+    audit.record(
+        session, audit.event(actor, "create", "region", data.code, region=data.code, new=_state(region))
+    )
     return region
 
 
-def update_region(session: Session, code: str, changes: dict[str, Any]) -> Region:
-    region = get_region(session, code)
-    merged = RegionInput(**{**{k: getattr(region, k) for k in RegionInput.__dataclass_fields__}, **changes})
-    if merged == RegionInput(**{k: getattr(region, k) for k in RegionInput.__dataclass_fields__}):
+def update_region(
+    session: Session,
+    code: str,
+    changes: dict[str, Any],
+    *,
+    actor: Actor = SYSTEM,
+    if_match: str | None = None,
+) -> Region:
+    require_admin(actor, "change regions")
+    nulls = [Problem(k, "must not be null") for k, v in changes.items() if v is None and k != "parent_code"]
+    if nulls:
+        raise InvalidInput(nulls)
+    region = session.get(Region, code, with_for_update=True)  # held until commit on PostgreSQL
+    if region is None:
+        raise NotFound("region", code)
+    check_if_match(if_match, region_etag(region))
+    before = _state(region)
+    merged = RegionInput(**{**before, **changes})
+    if merged == RegionInput(**before):
         return region
     _check(session, merged, existing=region)
     repo.bump_periods(session)  # a name or a parent change shows in every year's breakdowns and rankings
@@ -74,6 +106,9 @@ def update_region(session: Session, code: str, changes: dict[str, Any]) -> Regio
     region.updated_at = utcnow()
     session.add(region)
     session.flush()
+    audit.record(
+        session, audit.event(actor, "update", "region", code, region=code, old=before, new=_state(region))
+    )
     return region
 
 

@@ -15,8 +15,12 @@ from app.db.tables import Award, Platform
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
 from app.domain.document import check_item_dates, check_item_kind
-from app.services.errors import Conflict, NotFound
+from app.services import audit
+from app.services.access import registry_refusal
+from app.services.audit import SYSTEM, Actor
+from app.services.errors import Conflict, Forbidden, NotFound, PeriodLocked
 from app.services.regions import scope_codes
+from app.services.versions import check_if_match, etag
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,49 @@ def _check(session: Session, scheme: Scheme, data: ItemInput) -> None:
         raise InvalidInput(problems)
 
 
+def counts_in(data: ItemInput, year: int) -> bool:
+    """Whether the item counts for data year `year` (the domain's rule, on the input form)."""
+    if isinstance(data, AwardInput):
+        return data.awarded_on.year == year
+    end = date(year, 12, 31)
+    return data.recognized_on <= end and (data.revoked_on is None or data.revoked_on > end)
+
+
+def _guard(session: Session, actor: Actor, before: ItemInput | None, after: ItemInput | None) -> None:
+    """Refuse a change the key may not make, or one that would change a published year's score.
+
+    A multi-year item touches a locked year only where the change alters whether it counts in
+    that year, or its type, level or region while it counts there; a name, host or document
+    number change, or a revocation dated after every locked year, is allowed.
+    """
+    for data in (before, after):
+        if data is not None:
+            why = registry_refusal(actor.principal, data.region_code)
+            if why is not None:
+                raise Forbidden(why)
+    for year in sorted(repo.published_years(session)):
+        b = before is not None and counts_in(before, year)
+        a = after is not None and counts_in(after, year)
+        moved = (
+            before is not None
+            and after is not None
+            and b
+            and a
+            and (before.region_code, before.type, before.level)
+            != (after.region_code, after.type, after.level)
+        )
+        if b != a or moved:
+            raise PeriodLocked(year)
+
+
+def _kind(data: ItemInput | Item) -> str:
+    return "platform" if isinstance(data, PlatformInput | Platform) else "award"
+
+
+def item_etag(row: Item) -> str:
+    return etag(_kind(row), row.id, row.updated_at.isoformat())
+
+
 def _first_year(data: ItemInput) -> int:
     return data.recognized_on.year if isinstance(data, PlatformInput) else data.awarded_on.year
 
@@ -85,17 +132,20 @@ def _find(session: Session, data: ItemInput) -> Item | None:
     return repo.find_award(session, data.region_code, data.type, data.level, data.name, data.awarded_on)
 
 
-def create_item(session: Session, scheme: Scheme, data: ItemInput) -> tuple[Item, bool]:
+def create_item(
+    session: Session, scheme: Scheme, data: ItemInput, *, actor: Actor = SYSTEM
+) -> tuple[Item, bool]:
     """Add an item; an identical re-send returns the stored item (created False), a clash 409."""
     _check(session, scheme, data)
     existing = _find(session, data)
-    kind = "platform" if isinstance(data, PlatformInput) else "award"
+    kind = _kind(data)
     if existing is not None:
         if _as_input(existing) == data:
             return existing, False
         raise Conflict(
             f"{kind} {existing.id} has the same region, type, level and name", existing=existing.id
         )
+    _guard(session, actor, None, data)
     _bump(session, data)
     row: Item = Platform(**data.__dict__) if isinstance(data, PlatformInput) else Award(**data.__dict__)
     session.add(row)
@@ -103,25 +153,60 @@ def create_item(session: Session, scheme: Scheme, data: ItemInput) -> tuple[Item
         session.flush()
     except IntegrityError:
         raise Conflict(f"a {kind} with the same region, type, level and name exists") from None
+    audit.record(session, _event(actor, "create", row, None, data))
     return row, True
 
 
-def get_item(session: Session, model: type[Item], item_id: int) -> Item:
-    row: Item | None = session.get(model, item_id)  # type: ignore[assignment]
+def _event(
+    actor: Actor, action: str, row: Item, before: ItemInput | None, after: ItemInput | None
+) -> dict[str, Any]:
+    region = (after or before).region_code  # type: ignore[union-attr]
+    return audit.event(
+        actor,
+        action,
+        _kind(row),
+        str(row.id),
+        region=region,
+        old=before.__dict__ if before is not None else None,
+        new=after.__dict__ if after is not None else None,
+    )
+
+
+def get_item(session: Session, model: type[Item], item_id: int, *, for_update: bool = False) -> Item:
+    """The item; with for_update, its row stays locked to this transaction (PostgreSQL), so that
+    an If-Match comparison and the change that follows cannot interleave with another writer."""
+    row: Item | None = session.get(model, item_id, with_for_update=for_update)  # type: ignore[assignment]
     if row is None:
         raise NotFound(_spec(model)[0], item_id)
     return row
 
 
 def update_item(
-    session: Session, scheme: Scheme, model: type[Item], item_id: int, changes: dict[str, Any]
+    session: Session,
+    scheme: Scheme,
+    model: type[Item],
+    item_id: int,
+    changes: dict[str, Any],
+    *,
+    actor: Actor = SYSTEM,
+    if_match: str | None = None,
 ) -> Item:
-    row = get_item(session, model, item_id)
+    nullable = {"revoked_on", "host_organisation", "document_number"}
+    nulls = [
+        Problem(k.removesuffix("_code"), "must not be null")
+        for k, v in changes.items()
+        if v is None and k not in nullable
+    ]
+    if nulls:
+        raise InvalidInput(nulls)
+    row = get_item(session, model, item_id, for_update=True)
+    check_if_match(if_match, item_etag(row))
     before = _as_input(row)
     after = type(before)(**{**before.__dict__, **changes})
     if after == before:
         return row
     _check(session, scheme, after)
+    _guard(session, actor, before, after)
     clash = _find(session, after)
     if clash is not None and clash.id != row.id:
         raise Conflict(
@@ -137,12 +222,19 @@ def update_item(
         session.flush()
     except IntegrityError:
         raise Conflict(f"a {_spec(model)[0]} with the same region, type, level and name exists") from None
+    audit.record(session, _event(actor, "update", row, before, after))
     return row
 
 
-def delete_item(session: Session, model: type[Item], item_id: int) -> None:
-    row = get_item(session, model, item_id)
-    _bump(session, _as_input(row))
+def delete_item(
+    session: Session, model: type[Item], item_id: int, *, actor: Actor = SYSTEM, if_match: str | None = None
+) -> None:
+    row = get_item(session, model, item_id, for_update=True)
+    check_if_match(if_match, item_etag(row))
+    before = _as_input(row)
+    _guard(session, actor, before, None)
+    _bump(session, before)
+    audit.record(session, _event(actor, "delete", row, before, None))
     session.delete(row)
     session.flush()
 

@@ -16,18 +16,21 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app import metrics
 from app.db import repositories as repo
 from app.domain import Breakdown, Facts, RegistryItem, Scheme, score
 from app.domain.numbers import json_number
 from app.services import schemes
 from app.services.data import decode
 from app.services.errors import NotFound, Unavailable
+from app.services.periods import PUBLISHED, snapshot, snapshots
 
 
 def facts_by_region(
@@ -61,6 +64,25 @@ def score_region(session: Session, year: int, region: str) -> Breakdown:
     return score(scheme, facts_by_region(session, scheme, year, [region])[region], region)
 
 
+def breakdown_json(session: Session, year: int, region: str) -> bytes:
+    """The API's breakdown: the domain's, plus `period_status`; a published period's snapshot."""
+    period = repo.get_period(session, year)
+    if period is None:
+        raise NotFound("period", year)
+    if period.status == PUBLISHED:
+        if repo.get_region(session, region) is None:
+            raise NotFound("region", region)
+        text = snapshot(session, year, region)
+        if text is None:
+            raise NotFound(
+                "published score", f"of region {region} in period {year} (added after publication)"
+            )
+        return text.encode()
+    body = score_region(session, year, region).to_dict()
+    body["period_status"] = period.status
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
 class RegionRef(NamedTuple):
     code: str
     name_zh: str
@@ -73,10 +95,16 @@ class RegionRef(NamedTuple):
 class RankRow:
     rank: int
     region: RegionRef
-    breakdown: Breakdown
+    total: Decimal
+    tier: str
+    complete: bool
+    dimensions: dict[str, Decimal]
+
+    @classmethod
+    def of(cls, rank: int, region: RegionRef, b: Breakdown) -> RankRow:
+        return cls(rank, region, b.total, b.tier.code, b.complete, {d.code: d.score for d in b.dimensions})
 
     def to_dict(self) -> dict[str, Any]:
-        b = self.breakdown
         return {
             "rank": self.rank,
             "region": self.region.code,
@@ -84,11 +112,21 @@ class RankRow:
             "name_en": self.region.name_en,
             "level": self.region.level,
             "parent_code": self.region.parent_code,
-            "total": json_number(b.total),
-            "tier": b.tier.code,
-            "complete": b.complete,
-            "dimensions": {d.code: json_number(d.score) for d in b.dimensions},
+            "total": json_number(self.total),
+            "tier": self.tier,
+            "complete": self.complete,
+            "dimensions": {k: json_number(v) for k, v in self.dimensions.items()},
         }
+
+
+def _ranked(rows: list[tuple[Decimal, RegionRef, Any]], make: Any) -> list[RankRow]:
+    """Competition ranking by total, highest first: ties share a rank, the next rank skips."""
+    rows.sort(key=lambda p: (-p[0], p[1].code))
+    out: list[RankRow] = []
+    for i, (total, region, payload) in enumerate(rows):
+        rank = out[-1].rank if out and total == out[-1].total else i + 1
+        out.append(make(rank, region, payload))
+    return out
 
 
 _gc_lock = threading.Lock()
@@ -165,20 +203,29 @@ def rank_regions(
     scheme = schemes.get_scheme(session, period.scheme_code)
     if parent is not None and repo.get_region(session, parent) is None:
         raise NotFound("region", parent)
+    codes = None if parent is None else [c for c in repo.subtree_codes(session, parent) if c != parent]
+    regions = [RegionRef(*r) for r in repo.region_rows(session, codes, level)]
+    if period.status == PUBLISHED:
+        published = snapshots(session, year, [r.code for r in regions])
+        return scheme, _ranked(
+            [
+                (Decimal(str(published[r.code]["total"])), r, published[r.code])
+                for r in regions
+                if r.code in published
+            ],
+            _from_snapshot,
+        )
     with _no_cyclic_gc():
-        codes = None if parent is None else [c for c in repo.subtree_codes(session, parent) if c != parent]
-        regions = [RegionRef(*r) for r in repo.region_rows(session, codes, level)]
         facts = facts_by_region(session, scheme, year, [r.code for r in regions])
         scorer = memo.score if memo is not None else partial(score, explain=False)
-        scored = sorted(
-            ((scorer(scheme, facts[r.code], r.code), r) for r in regions),
-            key=lambda p: (-p[0].total, p[1].code),
-        )
-        rows: list[RankRow] = []
-        for i, (b, r) in enumerate(scored):
-            rank = rows[-1].rank if rows and b.total == rows[-1].breakdown.total else i + 1
-            rows.append(RankRow(rank, r, b))
+        scored = [(b.total, r, b) for r in regions for b in [scorer(scheme, facts[r.code], r.code)]]
+        rows = _ranked(scored, RankRow.of)
     return scheme, rows
+
+
+def _from_snapshot(rank: int, region: RegionRef, b: dict[str, Any]) -> RankRow:
+    dims = {d["code"]: Decimal(str(d["score"])) for d in b["dimensions"]}
+    return RankRow(rank, region, Decimal(str(b["total"])), b["tier"], b["complete"], dims)
 
 
 class _LRU:
@@ -272,8 +319,8 @@ class ScoreReader:
         return version, cached
 
     def compute_breakdown(self, year: int, region: str, version: int) -> bytes:
-        with Session(self.engine) as session:
-            body = json.dumps(score_region(session, year, region).to_dict(), ensure_ascii=False).encode()
+        with metrics.SCORE_COMPUTATIONS.labels("breakdown").time(), Session(self.engine) as session:
+            body = breakdown_json(session, year, region)
         self.breakdowns.put((year, region), version, body)
         return body
 
@@ -281,16 +328,21 @@ class ScoreReader:
         version, cached = self.cached_breakdown(year, region)
         return cached if cached is not None else self.compute_breakdown(year, region, version)
 
-    def ranking(self, year: int, parent: str | None, level: str | None) -> tuple[Scheme, list[RankRow]]:
+    def ranking(self, year: int, parent: str | None, level: str | None) -> tuple[Scheme, list[RankRow], str]:
+        """(scheme, rows, period status) of a ranking, cached per data_version."""
         found = self.probe(year)
         if found is None:
             raise NotFound("period", year)
         key = (year, parent, level)
-        cached: tuple[Scheme, list[RankRow]] | None = self.rankings.get(key, found[0])
+        cached: tuple[Scheme, list[RankRow], str] | None = self.rankings.get(key, found[0])
         if cached is not None:
             return cached
-        with Session(self.engine) as session:
-            result = rank_regions(session, year, parent, level, self.memo)
+        with metrics.SCORE_COMPUTATIONS.labels("ranking").time(), Session(self.engine) as session:
+            period = repo.get_period(session, year)
+            if period is None:
+                raise NotFound("period", year)
+            scheme, rows = rank_regions(session, year, parent, level, self.memo)
+        result = (scheme, rows, period.status)
         self.rankings.put(key, found[0], result)
         return result
 

@@ -166,3 +166,32 @@ async def test_bulk_row_limit_and_shape(ready: httpx.AsyncClient, engine: Engine
     )
     assert shape["errors"][0]["index"] == 0 and shape["errors"][0]["field"] == "element"
     assert stored(engine) == 0
+
+
+async def test_request_body_above_the_limit_is_413(settings, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    from app.main import create_app
+    from tests.conftest import ADMIN_TOKEN
+
+    app = create_app(settings.model_copy(update={"max_body_bytes": 2048}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://t/api/v1",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        ) as api:
+            await seed_regions(api)
+            await seed_period(api, 2020)
+            rows = [{"region": CHANGAN, "element": "tech_smes", "value": 1, "comment": "x" * 100}] * 30
+            r = await api.post("/data/2020", json={"values": rows})
+            assert "exceeds 2048 bytes" in assert_problem(r, 413)["detail"]
+
+            async def chunks():  # type: ignore[no-untyped-def]
+                for _ in range(10):
+                    yield b" " * 500
+
+            streamed = await api.post(
+                "/data/2020", content=chunks(), headers={"content-type": "application/json"}
+            )
+            assert_problem(streamed, 413)
+    assert stored(engine) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -53,17 +54,35 @@ def test_migrate_and_regions_import_with_no_prior_setup(tmp_path: Path) -> None:
     assert r.returncode == 2 and "atlantis" in r.stderr
 
 
+#: the admin token of servers started with bootstrap=True
+TOKEN = "inm_integration-test-admin-token-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def first_admin_token(cwd: Path) -> str:
+    """The token a first `serve` printed, read from its log in `cwd`."""
+    text = (cwd / "serve.log").read_text(encoding="utf-8")
+    match = re.search(r"^\s+(inm_\S+)$", text, re.M)
+    assert match, text
+    return match.group(1)
+
+
 @contextmanager
-def running_server(cwd: Path, *extra: str, output: list[str] | None = None) -> Iterator[str]:
+def running_server(
+    cwd: Path, *extra: str, output: list[str] | None = None, bootstrap: bool = True
+) -> Iterator[str]:
     """`innomon serve` as a subprocess in `cwd` on a free port; yields its base URL, then stops
-    it with SIGTERM and checks that it exited with status 0."""
+    it with SIGTERM and checks that it exited with status 0. Its output goes to cwd/serve.log."""
     port = free_port()
     env = {**clean_env(), "PYTHONPATH": str(ROOT)}
+    if bootstrap:
+        env["INNOMON_BOOTSTRAP_ADMIN_TOKEN"] = TOKEN
+    log = (cwd / "serve.log").open("w", encoding="utf-8")
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *extra],
         cwd=cwd,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -76,14 +95,16 @@ def running_server(cwd: Path, *extra: str, output: list[str] | None = None) -> I
                     break
             except httpx.TransportError:
                 if proc.poll() is not None:
-                    pytest.fail(f"server exited: {proc.communicate()[0]}")
+                    pytest.fail(f"server exited: {(cwd / 'serve.log').read_text()}")
                 time.sleep(0.2)
         else:
             pytest.fail("server did not start")
         yield base
     finally:
         proc.terminate()
-        out, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+        log.close()
+        out = (cwd / "serve.log").read_text(encoding="utf-8")
         if output is not None:
             output.append(out)
     assert proc.returncode == 0, out
@@ -94,9 +115,10 @@ def test_serve_demo_answers_on_a_fresh_directory(tmp_path: Path) -> None:
     output: list[str] = []
     with running_server(tmp_path, "--demo", output=output) as base:
         assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
-        ranking = httpx.get(f"{base}/api/v1/scores/2024", params={"parent": "130100"}).json()
+        assert httpx.get(f"{base}/api/v1/scores/2024").status_code == 401
+        ranking = httpx.get(f"{base}/api/v1/scores/2024", params={"parent": "130100"}, headers=AUTH).json()
         assert ranking["total"] == 22
         assert {i["tier"] for i in ranking["items"]} == {"A", "B", "C"}
-        b = httpx.get(f"{base}/api/v1/scores/2024/130102").json()
+        b = httpx.get(f"{base}/api/v1/scores/2024/130102", headers=AUTH).json()
         assert b["region"] == "130102" and b["complete"] is True
     assert "demo: registry items" in output[0]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.integration.test_cli_server import running_server
+from tests.integration.test_cli_server import first_admin_token, running_server
 
 
 def walkthrough() -> str:
@@ -27,10 +27,19 @@ def walkthrough() -> str:
 def test_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
     script = walkthrough()
     assert "API=http://127.0.0.1:8000/api/v1" in script
-    with running_server(tmp_path) as base:
+    output: list[str] = []
+    with running_server(tmp_path, output=output, bootstrap=False) as base:
+        # the token `serve` printed on its first start, pasted where the README says
+        token = first_admin_token(tmp_path)
+        script = script.replace("http://127.0.0.1:8000", base).replace(
+            "inm_paste-the-token-serve-printed", token
+        )
         run = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", script.replace("http://127.0.0.1:8000", base)],
-            capture_output=True, text=True, timeout=120, cwd=tmp_path,
+            ["bash", "-O", "expand_aliases", "-euo", "pipefail", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
         )
     assert run.returncode == 0, run.stderr
     objects, rest, decoder = [], run.stdout.strip(), json.JSONDecoder()
@@ -42,5 +51,8 @@ def test_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
     ranking = next(o for o in objects if "items" in o and o.get("parent") == "130100")
     bad = objects[-1]
     assert (breakdown["total"], breakdown["tier"]) == (31.5, "C")
-    assert [(i["rank"], i["region"], i["total"]) for i in ranking["items"]] == [(1, "130102", 31.5), (2, "130104", 10.72)]
+    assert [(i["rank"], i["region"], i["total"]) for i in ranking["items"]] == [
+        (1, "130102", 31.5),
+        (2, "130104", 10.72),
+    ]
     assert bad["status"] == 422 and [e["index"] for e in bad["errors"]] == [0, 1]

@@ -17,7 +17,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses=responses(503))
+@router.get("/readyz", responses=responses(503, auth=False))
 def readyz(request: Request) -> Any:
     """The database is reachable and its schema is at the head migration."""
     engine = request.app.state.db.engine

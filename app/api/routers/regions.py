@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from app.api.deps import DbDep, Limit, Offset, RegionCode
+from app.api.deps import ActorDep, DbDep, IfMatch, Limit, Offset, RegionCode
 from app.api.problems import responses
 from app.api.schemas import Level, Page, RegionCreate, RegionRead, RegionUpdate
 from app.services import regions
@@ -13,9 +13,11 @@ router = APIRouter(prefix="/regions", tags=["regions"])
 
 
 @router.post("", status_code=201, response_model=RegionRead, responses=responses(409, 422))
-def create_region(body: RegionCreate, db: DbDep) -> Any:
+def create_region(body: RegionCreate, db: DbDep, actor: ActorDep, response: Response) -> Any:
+    """Add a region (admin)."""
     with db.write() as session:
-        row = regions.create_region(session, regions.RegionInput(**body.model_dump()))
+        row = regions.create_region(session, regions.RegionInput(**body.model_dump()), actor=actor)
+        response.headers["ETag"] = regions.region_etag(row)
         return RegionRead.model_validate(row)
 
 
@@ -38,13 +40,26 @@ def list_regions(
 
 
 @router.get("/{code}", response_model=RegionRead, responses=responses(404, 422))
-def get_region(code: RegionCode, db: DbDep) -> Any:
+def get_region(code: RegionCode, db: DbDep, response: Response) -> Any:
     with db.read() as session:
-        return RegionRead.model_validate(regions.get_region(session, code))
+        row = regions.get_region(session, code)
+        response.headers["ETag"] = regions.region_etag(row)
+        return RegionRead.model_validate(row)
 
 
-@router.patch("/{code}", response_model=RegionRead, responses=responses(404, 409, 422))
-def update_region(code: RegionCode, body: RegionUpdate, db: DbDep) -> Any:
+@router.patch("/{code}", response_model=RegionRead, responses=responses(404, 409, 412, 422))
+def update_region(
+    code: RegionCode,
+    body: RegionUpdate,
+    db: DbDep,
+    actor: ActorDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Any:
+    """Change a region's names, level or parent (admin)."""
     with db.write() as session:
-        row = regions.update_region(session, code, body.model_dump(exclude_unset=True))
+        row = regions.update_region(
+            session, code, body.model_dump(exclude_unset=True), actor=actor, if_match=if_match
+        )
+        response.headers["ETag"] = regions.region_etag(row)
         return RegionRead.model_validate(row)

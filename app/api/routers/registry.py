@@ -5,7 +5,7 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
-from app.api.deps import DbDep, Limit, Offset, RegionCode, SettingsDep, registry_scheme
+from app.api.deps import ActorDep, DbDep, IfMatch, Limit, Offset, RegionCode, SettingsDep, registry_scheme
 from app.api.problems import responses
 from app.api.schemas import (
     AwardCreate,
@@ -56,12 +56,19 @@ def build(
         },
         name="create",
     )
-    def create_item(body: create, db: DbDep, settings: SettingsDep, response: Response) -> Any:  # type: ignore[valid-type]
+    def create_item(
+        body: create,  # type: ignore[valid-type]
+        db: DbDep,
+        settings: SettingsDep,
+        actor: ActorDep,
+        response: Response,
+    ) -> Any:
         with db.write() as session:
             row, created = registry.create_item(
-                session, registry_scheme(session, settings), _input(model, body)
+                session, registry_scheme(session, settings), _input(model, body), actor=actor
             )
             response.status_code = 201 if created else 200
+            response.headers["ETag"] = registry.item_etag(row)
             return _read(row)
 
     @router.get("", response_model=Page[read], responses=responses(404, 422), name="list")  # type: ignore[valid-type]
@@ -85,31 +92,45 @@ def build(
                 limit=limit,
                 offset=offset,
             )
-            return {
-                "items": [_read(r) for r in rows],
-                "total": total,
-                "limit": limit,
-                "offset": offset,
-            }
+            return {"items": [_read(r) for r in rows], "total": total, "limit": limit, "offset": offset}
 
     @router.get("/{item_id}", response_model=read, responses=responses(404, 422), name="get")
-    def get_item(item_id: ItemId, db: DbDep) -> Any:
+    def get_item(item_id: ItemId, db: DbDep, response: Response) -> Any:
         with db.read() as session:
-            return _read(registry.get_item(session, model, item_id))
+            row = registry.get_item(session, model, item_id)
+            response.headers["ETag"] = registry.item_etag(row)
+            return _read(row)
 
-    @router.patch("/{item_id}", response_model=read, responses=responses(404, 409, 422), name="update")
-    def update_item(item_id: ItemId, body: patch, db: DbDep, settings: SettingsDep) -> Any:  # type: ignore[valid-type]
+    @router.patch("/{item_id}", response_model=read, responses=responses(404, 409, 412, 422), name="update")
+    def update_item(
+        item_id: ItemId,
+        body: patch,  # type: ignore[valid-type]
+        db: DbDep,
+        settings: SettingsDep,
+        actor: ActorDep,
+        response: Response,
+        if_match: IfMatch = None,
+    ) -> Any:
         changes = cast(BaseModel, body).model_dump(exclude_unset=True)
         if "region" in changes:
             changes["region_code"] = changes.pop("region")
         with db.write() as session:
-            row = registry.update_item(session, registry_scheme(session, settings), model, item_id, changes)
+            row = registry.update_item(
+                session,
+                registry_scheme(session, settings),
+                model,
+                item_id,
+                changes,
+                actor=actor,
+                if_match=if_match,
+            )
+            response.headers["ETag"] = registry.item_etag(row)
             return _read(row)
 
-    @router.delete("/{item_id}", status_code=204, responses=responses(404, 422), name="delete")
-    def delete_item(item_id: ItemId, db: DbDep) -> Response:
+    @router.delete("/{item_id}", status_code=204, responses=responses(404, 409, 412, 422), name="delete")
+    def delete_item(item_id: ItemId, db: DbDep, actor: ActorDep, if_match: IfMatch = None) -> Response:
         with db.write() as session:
-            registry.delete_item(session, model, item_id)
+            registry.delete_item(session, model, item_id, actor=actor, if_match=if_match)
         return Response(status_code=204)
 
     return router

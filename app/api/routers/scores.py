@@ -41,10 +41,11 @@ async def get_ranking(
     offset: Offset = 0,
 ) -> Any:
     """Every region in scope ranked by total; ties share a rank (1, 2, 2, 4)."""
-    scheme, rows = await run_in_threadpool(scores.ranking, year, parent, level)
+    scheme, rows, status = await run_in_threadpool(scores.ranking, year, parent, level)
     return {
         "year": year,
         "scheme": scheme.code,
+        "period_status": status,
         "parent": parent,
         "level": level,
         "items": [r.to_dict() for r in rows[offset : offset + limit]],

@@ -1,0 +1,215 @@
+"""API keys and what each role may do.
+
+Roles: `admin` does everything; `department` writes the data elements its departments own, and
+platform and award items when it holds science_tech or development_reform, within its region's
+subtree; `assessor` writes the assessed elements within its subtree; `reader` only reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from app.db import repositories as repo
+from app.db.tables import KEY_ROLES, ApiKey
+from app.db.types import utcnow
+from app.domain import InvalidInput, Problem, Scheme
+from app.domain.scheme import ElementKind
+from app.services import audit
+from app.services.audit import SYSTEM, Actor, Principal
+from app.services.errors import Conflict, Forbidden, NotFound
+
+REGISTRY_DEPARTMENTS = frozenset({"science_tech", "development_reform"})
+BOOTSTRAP_KEY_NAME = "bootstrap-admin"
+TOKEN_PREFIX = "inm_"
+
+
+def new_token() -> str:
+    """A random token: 32 bytes from the OS's CSPRNG, URL-safe, with a recognisable prefix."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    # tokens carry 256 random bits, so a fast hash is as good as a slow one here
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _state(key: ApiKey) -> dict[str, object]:
+    return {
+        "name": key.name,
+        "role": key.role,
+        "departments": key.departments.split(",") if key.departments else [],
+        "region": key.region_code,
+        "revoked_at": key.revoked_at,
+    }
+
+
+def create_key(
+    session: Session,
+    scheme: Scheme,
+    name: str,
+    role: str,
+    departments: Sequence[str] = (),
+    region: str | None = None,
+    *,
+    actor: Actor = SYSTEM,
+    token: str | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key; returns it and its token (shown once, stored only as a hash)."""
+    problems = []
+    if not name or len(name) > 100:
+        problems.append(Problem("name", "must be 1 to 100 characters"))
+    if role not in KEY_ROLES:
+        problems.append(Problem("role", f"must be one of {', '.join(KEY_ROLES)}"))
+    unknown = [d for d in departments if d not in scheme.departments]
+    if unknown:
+        problems.append(
+            Problem(
+                "department",
+                f"unknown department(s) {', '.join(unknown)}; expected {', '.join(scheme.departments)}",
+            )
+        )
+    if role == "department" and not departments:
+        problems.append(Problem("department", "a department key needs at least one department"))
+    if role != "department" and departments:
+        problems.append(Problem("department", f"only department keys have departments, not {role} keys"))
+    if region is not None and repo.get_region(session, region) is None:
+        problems.append(Problem("region", f"unknown region {region!r}"))
+    if problems:
+        raise InvalidInput(problems)
+    if session.exec(select(ApiKey).where(ApiKey.name == name)).first() is not None:
+        raise Conflict(f"a key named {name!r} exists")
+    token = token or new_token()
+    key = ApiKey(
+        name=name,
+        role=role,
+        departments=",".join(sorted(set(departments))),
+        region_code=region,
+        token_hash=token_hash(token),
+    )
+    session.add(key)
+    session.flush()
+    audit.record(session, audit.event(actor, "create", "api_key", name, new=_state(key)))
+    return key, token
+
+
+def list_keys(session: Session) -> Sequence[ApiKey]:
+    return session.exec(select(ApiKey).order_by(col(ApiKey.name))).all()
+
+
+def revoke_key(session: Session, name: str, *, actor: Actor = SYSTEM) -> ApiKey:
+    key = session.exec(select(ApiKey).where(ApiKey.name == name)).first()
+    if key is None:
+        raise NotFound("key", name)
+    if key.revoked_at is None:
+        old = _state(key)
+        key.revoked_at = utcnow()
+        session.add(key)
+        session.flush()
+        audit.record(session, audit.event(actor, "revoke", "api_key", name, old=old, new=_state(key)))
+    return key
+
+
+def ensure_bootstrap_admin(session: Session, scheme: Scheme, token: str) -> None:
+    """Make sure an admin key with this token exists (for containers configured by environment)."""
+    h = token_hash(token)
+    key = session.exec(select(ApiKey).where(ApiKey.name == BOOTSTRAP_KEY_NAME)).first()
+    if key is None:
+        create_key(session, scheme, BOOTSTRAP_KEY_NAME, "admin", token=token)
+    elif key.token_hash != h or key.revoked_at is not None or key.role != "admin":
+        old = _state(key)
+        key.token_hash, key.revoked_at, key.role = h, None, "admin"
+        session.add(key)
+        session.flush()
+        audit.record(session, audit.event(SYSTEM, "update", "api_key", key.name, old=old, new=_state(key)))
+
+
+def any_key(session: Session) -> bool:
+    return session.exec(select(ApiKey.id).limit(1)).first() is not None
+
+
+def principal_for(session: Session, token: str) -> Principal | None:
+    key = session.exec(select(ApiKey).where(ApiKey.token_hash == token_hash(token))).first()
+    if key is None or key.revoked_at is not None:
+        return None
+    scope = frozenset(repo.subtree_codes(session, key.region_code)) if key.region_code else None
+    departments = frozenset(key.departments.split(",")) if key.departments else frozenset()
+    return Principal(key.name, key.role, departments, key.region_code, scope)
+
+
+class Authenticator:
+    """Token -> Principal, remembered for a few seconds per process so that reads stay cheap.
+
+    A revocation takes effect at once in the process that made it and within `ttl` seconds in
+    the others."""
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self.cache: dict[str, tuple[float, Principal | None]] = {}
+        self.lock = threading.Lock()
+
+    def lookup(self, session_factory: object, token: str) -> Principal | None:
+        h = token_hash(token)
+        now = time.monotonic()
+        with self.lock:
+            hit = self.cache.get(h)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        with session_factory() as session:  # type: ignore[operator]
+            principal = principal_for(session, token)
+        with self.lock:
+            if len(self.cache) > 10_000:
+                self.cache.clear()
+            self.cache[h] = (now + self.ttl, principal)
+        return principal
+
+    def forget(self) -> None:
+        with self.lock:
+            self.cache.clear()
+
+
+# ------------------------------------------------------------------------------ permissions
+
+
+def require_admin(actor: Actor, what: str) -> None:
+    if actor.principal.role != "admin":
+        raise Forbidden(f"only an admin key may {what}; key {actor.name!r} is a {actor.principal.role} key")
+
+
+def value_refusal(p: Principal, scheme: Scheme, element: str, region: str) -> str | None:
+    """Why `p` may not write `element` for `region`, or None when it may."""
+    if p.role == "admin":
+        return None
+    if p.role == "reader":
+        return f"key {p.name!r} is read-only"
+    if not p.covers(region):
+        return f"region {region} is outside the key's region {p.region}"
+    el = scheme.elements.get(element)
+    if el is None:
+        return None  # reported as invalid, not as forbidden
+    if p.role == "assessor":
+        return (
+            None
+            if el.kind is ElementKind.ASSESSED
+            else f"an assessor key writes only assessed elements, not {element}"
+        )
+    if el.department not in p.departments:
+        return f"{element} belongs to {el.department}, not to the key's department(s) {', '.join(sorted(p.departments))}"
+    return None
+
+
+def registry_refusal(p: Principal, region: str) -> str | None:
+    if p.role == "admin":
+        return None
+    if p.role != "department" or not (p.departments & REGISTRY_DEPARTMENTS):
+        return (
+            f"key {p.name!r} may not write platforms or awards (science_tech or development_reform keys may)"
+        )
+    if not p.covers(region):
+        return f"region {region} is outside the key's region {p.region}"
+    return None
