@@ -53,9 +53,15 @@ def free_port() -> int:
         return port
 
 
+#: the admin key of the benchmark server; both endpoints are sent it, the API route checks it
+TOKEN = "inm_bench-token-0123456789abcdefghijklmnopqrstuvwxyz"
+AUTH_HEADER = f"Authorization: Bearer {TOKEN}"
+
+
 def fetch(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
             return resp.status, resp.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -79,6 +85,8 @@ def run_wrk(url: str, duration: float, threads: int, connections: int, core: str
         f"-c{connections}",
         f"-d{duration:g}s",
         "--latency",
+        "-H",
+        AUTH_HEADER,
         url,
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -152,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             **os.environ,
             "INNOMON_DATABASE_URL": url,
             "INNOMON_BENCH_ROUTES": "1",
+            "INNOMON_BOOTSTRAP_ADMIN_TOKEN": TOKEN,
             "INNOMON_LOG_LEVEL": "warning",
         }
         progress(f"loading the demo dataset into {redact(url)} (innomon demo)")

@@ -64,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     from app.db.tables import DataValue, metadata
     from app.db.types import utcnow
     from app.demo import DEMO_SCHEME, generate, synthetic_parent_rows, synthetic_regions
+    from app.services.audit import Actor, Principal
     from app.services.data import ValueRow, encode, import_values
+
+    BENCH = Actor(Principal("bench", "admin"))
     from app.services.periods import put_period
     from app.services.regions import import_regions
     from app.services.schemes import get_scheme, sync_builtin_schemes
@@ -139,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.perf_counter()
                 for y, chunk in batches:
                     with session_scope(w) as s:
-                        res = import_values(s, y, chunk, source="bench", max_rows=args.batch)
+                        res = import_values(s, y, chunk, max_rows=args.batch, actor=BENCH)
                     counts["created"] += res.created
                     counts["updated"] += res.updated
                     counts["unchanged"] += res.unchanged

@@ -68,10 +68,13 @@ def load(engine: Any, large: int, small: int, years: list[int]) -> int:
     from app.db.tables import Award, Platform
     from app.db.types import utcnow
     from app.demo import DEMO_SCHEME, generate, synthetic_parent_rows, synthetic_regions
+    from app.services.audit import Actor, Principal
     from app.services.data import ValueRow, import_values
     from app.services.periods import put_period
     from app.services.regions import import_regions
     from app.services.schemes import sync_builtin_schemes
+
+    BENCH = Actor(Principal("bench", "admin"))
 
     migrate.upgrade(engine)
     parent = synthetic_parent_rows()[0]
@@ -95,7 +98,7 @@ def load(engine: Any, large: int, small: int, years: list[int]) -> int:
         ]
         for i in range(0, len(values), 20_000):
             with session_scope(writer(engine)) as s:
-                import_values(s, y, values[i : i + 20_000], source="bench")
+                import_values(s, y, values[i : i + 20_000], actor=BENCH)
         progress(f"{len(values):,} values of {y} imported (import_values)")
     now = utcnow()
     platforms = [
