@@ -195,3 +195,24 @@ async def test_request_body_above_the_limit_is_413(settings, engine: Engine) -> 
             )
             assert_problem(streamed, 413)
     assert stored(engine) == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "body"),
+    [
+        ("PUT", f"/data/2020/{CHANGAN}/tech_smes", None, {"value": 1, "comment": "a\u0000b"}),
+        (
+            "POST",
+            "/data/2020",
+            None,
+            {"values": [{"region": CHANGAN, "element": "tech_smes", "value": 1, "comment": "\u0000"}]},
+        ),
+        ("GET", "/regions", {"parent": "13\u00000"}, None),
+    ],
+)
+async def test_nul_characters_are_refused_on_every_database(
+    ready: httpx.AsyncClient, engine: Engine, method: str, path: str, params: dict | None, body: dict | None
+) -> None:
+    r = await ready.request(method, path, params=params, json=body)
+    assert "NUL" in assert_problem(r, 422)["detail"]
+    assert stored(engine) == 0
