@@ -144,6 +144,47 @@ def cmd_regions_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     return EXIT_OK
 
 
+def cmd_targets_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from app.config import get_settings
+    from app.db.engine import session_scope, writer
+    from app.services import schemes, targets
+    from app.services.errors import RowsInvalid
+
+    try:
+        doc = targets.read_file(args.file)
+    except ValueError as exc:
+        print(f"innomon targets import: {exc}", file=err)
+        return EXIT_INVALID
+    settings = get_settings()
+    engine = _engine(settings.database_url)
+    _migrate(engine, err)
+
+    def progress(i: int, n: int, status: str, data: Any) -> None:
+        print(
+            f"  [{i + 1}/{n}] {status:<9} {data.region_code} {targets.describe(data)}", file=err, flush=True
+        )
+
+    try:
+        with session_scope(writer(engine)) as session:
+            schemes.sync_builtin_schemes(session)
+            scheme = schemes.get_scheme(session, settings.default_scheme)
+            counts = targets.import_targets(session, scheme, doc, progress=progress)
+    except RowsInvalid as exc:
+        print(f"innomon targets import: {args.file}: {exc}", file=err)
+        for p in exc.problems:
+            print(f"  targets[{p.index}].{p.field}: {p.reason}", file=err)
+        if any(p.field == "region" for p in exc.problems):
+            print("  (load the regions first, e.g. innomon regions import hebei)", file=err)
+        return EXIT_INVALID
+    finally:
+        engine.dispose()
+    print(
+        f"targets: {counts.created} created, {counts.updated} updated, {counts.unchanged} unchanged",
+        file=out,
+    )
+    return EXIT_OK
+
+
 def _load_demo(engine: Any, err: TextIO) -> None:
     from app.db.engine import session_scope, writer
     from app.services.demo import load_demo
@@ -169,13 +210,20 @@ def _first_admin_key(engine: Any, settings: Any, err: TextIO) -> None:
 
     if settings.bootstrap_admin_token is not None:
         return
-    with session_scope(writer(engine)) as session:
-        schemes.sync_builtin_schemes(session)
-        if access.any_key(session):
-            return
-        key, token = access.create_key(
-            session, schemes.get_scheme(session, settings.default_scheme), "admin", "admin"
-        )
+    from sqlalchemy.exc import IntegrityError
+
+    from app.services.errors import Conflict
+
+    try:
+        with session_scope(writer(engine)) as session:
+            schemes.sync_builtin_schemes(session)
+            if access.any_key(session):
+                return
+            key, token = access.create_key(
+                session, schemes.get_scheme(session, settings.default_scheme), "admin", "admin"
+            )
+    except (Conflict, IntegrityError):
+        return  # another process starting at the same time made the first key (and printed it)
     print(
         f"innomon: no API key existed, so an admin key {key.name!r} was created. Its token is shown once:\n\n"
         f"    {token}\n\nUse it as 'Authorization: Bearer <token>'; make more keys with 'innomon keys create'.\n",
@@ -342,6 +390,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = rsub.add_parser("import", help="load a reference set of GB/T 2260 divisions (e.g. hebei)")
     p.add_argument("name", help="reference set: hebei")
     p.set_defaults(func=cmd_regions_import)
+
+    tg = sub.add_parser("targets", help="plan targets")
+    tsub = tg.add_subparsers(dest="targets_command", required=True)
+    p = tsub.add_parser("import", help="create or update targets from a JSON or TOML file (idempotent)")
+    p.add_argument("file", help="a .json or .toml target file, or 'changan' for the shipped 长安区 example")
+    p.set_defaults(func=cmd_targets_import)
     return parser
 
 

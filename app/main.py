@@ -7,12 +7,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Response
 from fastapi.routing import APIRoute
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from app import __version__, observability
 from app.api import problems
 from app.api.deps import Database, get_actor
 from app.api.limits import BodySizeLimit
+from app.api.routers import analytics as analytics_routes
 from app.api.routers import audit, data, health, periods, regions, registry, schemes, scores
+from app.api.routers import targets as target_routes
 from app.config import Settings, get_settings
 from app.db.engine import make_engine, session_scope, writer
 from app.services.access import Authenticator, ensure_bootstrap_admin
@@ -26,20 +30,32 @@ def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
+def _prepare(engine: Engine, settings: Settings) -> None:
+    """Load the built-in schemes and the bootstrap admin key. Several processes may start at once
+    on one database: the one that loses a race for the same row finds it on its second try."""
+    for attempt in (1, 2):
+        try:
+            with session_scope(writer(engine)) as session:
+                sync_builtin_schemes(session)
+                if settings.bootstrap_admin_token is not None:
+                    ensure_bootstrap_admin(
+                        session,
+                        get_scheme(session, settings.default_scheme),
+                        settings.bootstrap_admin_token.get_secret_value(),
+                    )
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        with session_scope(writer(engine)) as session:
-            sync_builtin_schemes(session)
-            if settings.bootstrap_admin_token is not None:
-                ensure_bootstrap_admin(
-                    session,
-                    get_scheme(session, settings.default_scheme),
-                    settings.bootstrap_admin_token.get_secret_value(),
-                )
+        _prepare(engine, settings)
         yield
         app.state.scores.close()
         engine.dispose()
@@ -74,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         registry.awards,
         scores.router,
         audit.router,
+        target_routes.router,
+        analytics_routes.router,
     ):
         # every API route needs a valid key; /healthz, /readyz, /metrics and /openapi.json do not
         app.include_router(r, prefix=API_PREFIX, dependencies=[Depends(get_actor)])

@@ -56,7 +56,9 @@ class BodySizeLimit:
         detail = "the request contains a NUL character (U+0000), which no text field may hold"
         await self._problem(scope, send, 422, "invalid-request", "Invalid input", detail)
 
-    async def _problem(self, scope: Scope, send: Send, status: int, kind: str, title: str, detail: str) -> None:
+    async def _problem(
+        self, scope: Scope, send: Send, status: int, kind: str, title: str, detail: str
+    ) -> None:
         body: dict[str, Any] = {
             "type": f"/problems/{kind}",
             "title": title,

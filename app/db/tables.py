@@ -204,3 +204,34 @@ class PeriodSnapshot(SQLModel, table=True):
     year: int = Field(sa_column=Column(ForeignKey("period.year"), primary_key=True))
     region_code: str = Field(sa_column=Column(String(12), ForeignKey("region.code"), primary_key=True))
     breakdown: str = Field(sa_column=Column(Text, nullable=False))
+
+
+TARGET_KINDS = ("value", "count", "increase", "tier")
+
+
+class Target(SQLModel, table=True):
+    """A plan target of a region (see app/domain/targets.py for the kinds and the progress rule)."""
+
+    __tablename__ = "target"
+    __table_args__ = (
+        UniqueConstraint("region_code", "kind", "subject", "level", "by_year"),
+        CheckConstraint(f"kind IN {TARGET_KINDS}", name="kind"),
+        CheckConstraint("base_year < by_year", name="years"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: no index of its own: the unique constraint leads with it
+    region_code: str = Field(sa_column=Column(String(12), ForeignKey("region.code"), nullable=False))
+    kind: str = Field(max_length=16)
+    #: element or indicator code (value, increase), registry types joined by commas (count), tier code
+    subject: str = Field(max_length=400)
+    #: the lowest level that counts (count targets); "" for any level and for the other kinds, so
+    #: that the unique constraint holds on both databases (NULLs never clash)
+    level: str = Field(default="", max_length=16)
+    #: X or N (value, count); None for increase and tier targets
+    threshold: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    by_year: int
+    base_year: int
+    comment: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)

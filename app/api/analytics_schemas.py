@@ -1,0 +1,435 @@
+"""Request and response schemas of the analytics routes (see docs/analytics.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.schemas import (
+    DimensionBreakdown,
+    ElementValue,
+    ItemLevel,
+    ItemType,
+    Level,
+    Name,
+    Number,
+    Strict_,
+    StrictDate,
+)
+
+PeriodStatus = Literal["open", "published"]
+#: the most items one what-if may add or remove per list
+MAX_SIMULATED_ITEMS = 1000
+
+
+class Aliased(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class NamedRegion(BaseModel):
+    region: str
+    name_zh: str | None
+    name_en: str | None
+
+
+# ------------------------------------------------------------------------------ round summary
+
+
+class CityMean(NamedRegion):
+    regions: int = Field(description="regions of the scope in this city")
+    mean: Number | None
+    previous_mean: Number | None
+    change: Number | None = Field(description="mean - previous_mean (both rounded to 2 decimals)")
+
+
+class AListItem(NamedRegion):
+    total: Number
+    rank: int
+
+
+class TierChange(NamedRegion, Aliased):
+    from_: str = Field(alias="from")
+    to: str
+
+
+class TierChanges(BaseModel):
+    up: list[TierChange]
+    down: list[TierChange]
+
+
+class RankMove(NamedRegion):
+    previous_rank: int
+    rank: int
+
+
+class RankBucket(BaseModel):
+    count: int
+    regions: list[RankMove]
+
+
+class RankChanges(BaseModel):
+    up_10_plus: RankBucket
+    up_5_9: RankBucket
+    up_1_4: RankBucket
+    unchanged: RankBucket
+    down_1_4: RankBucket
+    down_5_9: RankBucket
+    down_10_plus: RankBucket
+
+
+class RoundSummaryRead(BaseModel):
+    year: int
+    round_label: str | None
+    scheme: str
+    period_status: PeriodStatus
+    parent: str | None
+    level: Level | None
+    previous_year: int | None = Field(description="null when there is no period for the year before")
+    regions: int
+    tiers: dict[str, int] = Field(description='regions per tier, e.g. {"A": 3, "B": 7, "C": 12}')
+    mean: Number | None = Field(description="mean total, rounded half-up to 2 decimals")
+    previous_mean: Number | None
+    mean_change: Number | None
+    cities: list[CityMean]
+    a_tier: str = Field(description="the best tier of the scheme")
+    a_list: list[AListItem] = Field(description="the regions of the best tier, in score order")
+    tier_changes: TierChanges
+    compared: int = Field(description="regions scored in both years")
+    rose: int
+    fell: int
+    unchanged: int
+    rank_changes: RankChanges = Field(
+        description="competition ranks within the scope; a rise of 5 places is up_5_9"
+    )
+
+
+# -------------------------------------------------------------------------------------- trend
+
+
+class TrendYear(BaseModel):
+    year: int
+    round_label: str | None
+    scheme: str
+    scheme_version: str
+    period_status: PeriodStatus
+    total: Number
+    tier: str
+    rank: int | None = Field(description="among the regions of its level in its province (rank_scope)")
+    ranked: int
+    complete: bool
+    dimensions: dict[str, Number]
+
+
+class Effect(BaseModel):
+    total: Number
+    by_indicator: dict[str, Number]
+
+
+class TrendChange(Aliased):
+    from_: int = Field(alias="from")
+    to: int
+    total_change: Number
+    by_indicator: dict[str, Number] = Field(description="adds up exactly to total_change")
+    scheme_changed: bool
+    scheme_effect: Effect | None = Field(
+        description="last year's data under this year's scheme - last year's score (schemes differ)"
+    )
+    data_effect: Effect | None = Field(description="the rest of the change (schemes differ)")
+
+
+class SkippedYear(BaseModel):
+    year: int
+    reason: str
+
+
+class TrendRead(Aliased):
+    region: str
+    name_zh: str
+    name_en: str
+    level: Level
+    rank_scope: str | None
+    from_: int | None = Field(alias="from")
+    to: int | None
+    years: list[TrendYear]
+    changes: list[TrendChange]
+    skipped: list[SkippedYear]
+
+
+# ----------------------------------------------------------------------------- what-if, gaps
+
+
+class SimulatedPlatform(Strict_):
+    type: ItemType
+    level: ItemLevel
+    name: Name | None = None
+    recognized_on: StrictDate
+    revoked_on: StrictDate | None = None
+
+
+class SimulatedAward(Strict_):
+    type: ItemType
+    level: ItemLevel
+    name: Name | None = None
+    awarded_on: StrictDate
+
+
+ItemId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class SimulateRequest(Strict_):
+    values: dict[str, ElementValue | None] = Field(
+        default_factory=dict, description="element: value; null removes the stored value"
+    )
+    add_platforms: Annotated[list[SimulatedPlatform], Field(max_length=MAX_SIMULATED_ITEMS)] = Field(
+        default_factory=list
+    )
+    remove_platforms: Annotated[list[ItemId], Field(max_length=MAX_SIMULATED_ITEMS)] = Field(
+        default_factory=list, description="ids of platforms that count in the year"
+    )
+    add_awards: Annotated[list[SimulatedAward], Field(max_length=MAX_SIMULATED_ITEMS)] = Field(
+        default_factory=list
+    )
+    remove_awards: Annotated[list[ItemId], Field(max_length=MAX_SIMULATED_ITEMS)] = Field(
+        default_factory=list, description="ids of awards of the year"
+    )
+
+
+class ChangesRead(BaseModel):
+    """A what-if in the form POST /scores/{year}/{region}/simulate takes."""
+
+    values: dict[str, Number | bool | str | None]
+    add_platforms: list[dict[str, Any]]
+    remove_platforms: list[int | str]
+    add_awards: list[dict[str, Any]]
+    remove_awards: list[int | str]
+
+
+class SimulatedBreakdown(BaseModel):
+    scheme: str
+    scheme_version: str
+    year: int
+    region: str | None
+    total: Number
+    max: Number
+    tier: str
+    tier_name_zh: str
+    tier_name_en: str
+    complete: bool
+    missing_by_department: dict[str, list[str]]
+    dimensions: list[DimensionBreakdown]
+
+
+class SimulateRead(BaseModel):
+    year: int
+    region: str
+    scheme: str
+    period_status: PeriodStatus
+    stored_total: Number = Field(description="the total the score endpoint serves")
+    stored_tier: str
+    total: Number
+    tier: str
+    delta: Number = Field(description="total - stored_total")
+    by_indicator: dict[str, Number] = Field(description="indicators whose score changes, by how much")
+    breakdown: SimulatedBreakdown
+
+
+class Knot(BaseModel):
+    threshold: Number
+    score: Number
+
+
+class PerItem(BaseModel):
+    type: str
+    level: str
+    points_each: Number
+    items_to_cap: int
+
+
+class BetterChoice(BaseModel):
+    choice: str
+    points: Number
+
+
+class FlagState(BaseModel):
+    element: str
+    set: bool
+    points: Number
+
+
+class GapOption(BaseModel):
+    """A concrete change, re-scored: posting `changes` to simulate gives exactly `total`."""
+
+    target: str = Field(description="next_knot, max, one_item, choice or flag")
+    description: str
+    changes: ChangesRead
+    indicator_score: Number
+    indicator_gain: Number
+    total: Number
+    gain: Number = Field(
+        description="total - the current total (other indicators sharing the input included)"
+    )
+    tier: str
+    element: str | None = None
+    from_value: Number | bool | str | None = None
+    to_value: Number | bool | str | None = None
+    input_change: Number | None = None
+    registry: str | None = None
+    type: str | None = None
+    level: str | None = None
+    count: int | None = None
+    points_each: Number | None = None
+
+
+class IndicatorGap(BaseModel):
+    indicator: str
+    name_zh: str
+    name_en: str
+    kind: str
+    departments: list[str]
+    score: Number
+    max: Number
+    points_missing: Number
+    best_gain: Number
+    value: Number | str | None
+    missing_inputs: list[str]
+    note: str | None
+    options: list[GapOption] = Field(description="sorted by gain, highest first")
+    next_knot: Knot | None = Field(None, description="banded: the next knot above the value")
+    top_knot: Knot | None = Field(None, description="banded: the knot of the max")
+    registry: str | None = Field(None, description="tally: the registry counted")
+    cap: Number | None = Field(None, description="tally: the cap")
+    room_under_cap: Number | None = Field(None, description="tally: points the cap still allows")
+    per_item: list[PerItem] | None = Field(None, description="tally: points per additional item")
+    better_choices: list[BetterChoice] | None = Field(None, description="choice_flag: better options")
+    flag: FlagState | None = Field(None, description="choice_flag: the flag")
+    room_to_max: Number | None = Field(None, description="assessed: room to the max")
+
+
+class Step(BaseModel):
+    indicator: str
+    description: str
+    changes: ChangesRead
+    gain: Number
+    total: Number
+
+
+class PathToTier(BaseModel):
+    current_tier: str
+    tier: str | None = Field(description="the next tier; null in the top tier")
+    threshold: Number | None
+    points_needed: Number
+    reachable: bool
+    method: str
+    note: str
+    steps: list[Step]
+    changes: ChangesRead = Field(description="all steps together: post them to simulate")
+    total: Number = Field(description="the re-scored total of `changes`")
+    reached_tier: str
+    verified: bool
+
+
+class GapsRead(BaseModel):
+    year: int
+    region: str | None
+    scheme: str
+    period_status: PeriodStatus
+    stored_total: Number
+    total: Number = Field(
+        description="the total re-scored from the stored data, which every claim is against"
+    )
+    tier: str
+    max: Number
+    points_missing: Number
+    sorted_by: str
+    indicators: list[IndicatorGap]
+    to_next_tier: PathToTier
+
+
+# -------------------------------------------------------------------------------- departments
+
+
+class DepartmentIndicator(BaseModel):
+    indicator: str
+    name_zh: str
+    name_en: str
+    owners: list[str]
+    share: str = Field(description='e.g. "1/2" for an indicator two departments own')
+    score: Number
+    max: Number
+    earned: Number
+    available: Number
+    lost: Number
+
+
+class DepartmentPart(BaseModel):
+    department: str
+    name_zh: str | None
+    name_en: str | None
+    earned: Number
+    available: Number
+    lost: Number
+    missing_inputs: list[str] = Field(description="elements this department posts that are missing")
+    indicators: list[DepartmentIndicator]
+
+
+class DepartmentsRead(BaseModel):
+    year: int
+    region: str
+    scheme: str
+    period_status: PeriodStatus
+    total: Number
+    max: Number
+    rule: str
+    departments: list[DepartmentPart] = Field(description="earned adds up to total, available to max")
+
+
+# ------------------------------------------------------------------------------- completeness
+
+
+class DepartmentInputs(BaseModel):
+    department: str
+    expected: list[str]
+    received: list[str]
+    missing: list[str]
+
+
+class RegionCompleteness(BaseModel):
+    region: str
+    name_zh: str
+    name_en: str
+    complete: bool
+    expected: int
+    received: int
+    missing: int
+    departments: list[DepartmentInputs]
+
+
+class DepartmentTotals(BaseModel):
+    department: str
+    name_zh: str | None
+    name_en: str | None
+    expected: int
+    received: int
+    missing: int
+    regions_missing: int = Field(description="regions with at least one of its inputs missing")
+
+
+class CompletenessTotals(BaseModel):
+    regions: int
+    complete_regions: int
+    expected: int
+    received: int
+    missing: int
+
+
+class CompletenessRead(BaseModel):
+    year: int
+    scheme: str
+    period_status: PeriodStatus
+    parent: str | None
+    level: Level | None
+    rule: str
+    totals: CompletenessTotals
+    departments: list[DepartmentTotals]
+    regions: list[RegionCompleteness]
