@@ -22,8 +22,8 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any, NamedTuple
 
-from app.domain.document import check_item_dates, check_item_kind, parse_date
-from app.domain.facts import Facts, RegistryItem
+from app.domain.document import parse_item
+from app.domain.facts import Facts
 from app.domain.numbers import SCORE_QUANTUM, ZERO, json_number, round_score, round_value
 from app.domain.problems import InvalidInput, Problem
 from app.domain.rules import Assessed, Banded, ChoiceFlag, Tally
@@ -496,10 +496,6 @@ _ADDED = {
 _REMOVED = {"remove_platforms": "platform", "remove_awards": "award"}
 
 
-def _date(raw: object) -> date:
-    return raw if isinstance(raw, date) else parse_date(raw)
-
-
 def apply_changes(scheme: Scheme, facts: Facts, changes: Changes) -> Facts:
     """`facts` with `changes` applied, checked as a real write checks them.
 
@@ -539,46 +535,15 @@ def apply_changes(scheme: Scheme, facts: Facts, changes: Changes) -> Facts:
         added: Sequence[Mapping[str, object]] = getattr(changes, list_name)
         for n, raw_item in enumerate(added):
             where = f"{list_name}[{n}]"
-            item, item_problems = _new_item(scheme, registry, raw_item, start_field, end_field, n)
+            item, item_problems = parse_item(
+                scheme, registry, raw_item, start_field, end_field, f"simulated-{n}", id_field=False
+            )
             problems += [Problem(f"{where}.{p.field}", p.reason) for p in item_problems]
             if item is not None:
                 items.append(item)
     if problems:
         raise InvalidInput(problems)
     return Facts(facts.year, values, tuple(items))
-
-
-def _new_item(
-    scheme: Scheme,
-    registry: str,
-    raw: Mapping[str, object],
-    start_field: str,
-    end_field: str | None,
-    n: int,
-) -> tuple[RegistryItem | None, list[Problem]]:
-    if registry not in scheme.registries:
-        return None, [Problem("type", f"scheme {scheme.code} has no {registry} registry")]
-    allowed = {"type", "level", "name", start_field} | ({end_field} if end_field else set())
-    problems = [Problem(str(k), "unknown field") for k in raw if k not in allowed]
-    problems += check_item_kind(scheme, registry, raw.get("type"), raw.get("level"))
-    start = end = None
-    try:
-        start = _date(raw.get(start_field))
-    except ValueError as exc:
-        problems.append(Problem(start_field, str(exc)))
-    if end_field is not None and raw.get(end_field) is not None:
-        try:
-            end = _date(raw.get(end_field))
-        except ValueError as exc:
-            problems.append(Problem(end_field, str(exc)))
-        problems += check_item_dates(start, end, start_field, end_field)
-    name = raw.get("name")
-    if name is not None and not isinstance(name, str):
-        problems.append(Problem("name", "must be a string"))
-        name = None
-    if problems or start is None:
-        return None, problems
-    return RegistryItem(registry, str(raw["type"]), str(raw["level"]), start, end, name, f"simulated-{n}"), []
 
 
 def simulate(scheme: Scheme, facts: Facts, changes: Changes, region: str | None = None) -> Breakdown:

@@ -31,7 +31,9 @@ _TOP_LEVEL = {"scheme", "year", "region", "values", *DOCUMENT_REGISTRIES}
 
 
 def parse_date(raw: object) -> date:
-    """An ISO calendar date `YYYY-MM-DD`; raises ValueError with the reason."""
+    """An ISO calendar date `YYYY-MM-DD` (or a date already); raises ValueError with the reason."""
+    if isinstance(raw, date):
+        return raw
     if not isinstance(raw, str) or not _ISO_DATE.match(raw):
         raise ValueError("must be a date written YYYY-MM-DD")
     try:
@@ -133,7 +135,7 @@ def parse_document(doc: object, schemes: Callable[[str], Scheme]) -> tuple[Schem
             continue
         for i, raw in enumerate(raw_items):
             where = f"{list_name}[{i}]"
-            item, item_problems = _parse_item(scheme, registry, raw, start_field, end_field, i)
+            item, item_problems = parse_item(scheme, registry, raw, start_field, end_field, i)
             problems.extend(Problem(f"{where}.{p.field}", p.reason) for p in item_problems)
             if item is not None:
                 items.append(item)
@@ -143,17 +145,28 @@ def parse_document(doc: object, schemes: Callable[[str], Scheme]) -> tuple[Schem
     return scheme, Facts(year, values, tuple(items)), region
 
 
-def _parse_item(
+def parse_item(
     scheme: Scheme | None,
     registry: str,
     raw: object,
     start_field: str,
     end_field: str | None,
-    index: int,
+    default_id: int | str,
+    *,
+    id_field: bool = True,
 ) -> tuple[RegistryItem | None, list[Problem]]:
+    """Check one registry item given as an object ({type, level, name?, <start_field>,
+    <end_field>?, id?}) and build it; problems carry the item's own field names.
+
+    Used by the scoring document and by the what-if of the analytics; `default_id` names an item
+    that carries no `id` (or may not: id_field=False)."""
     if not isinstance(raw, Mapping):
         return None, [Problem("(item)", "must be an object")]
-    allowed = {"type", "level", "name", "id", start_field} | ({end_field} if end_field else set())
+    if scheme is not None and registry not in scheme.registries:
+        return None, [Problem("type", f"scheme {scheme.code} has no {registry} registry")]
+    allowed = {"type", "level", "name", start_field} | ({end_field} if end_field else set())
+    if id_field:
+        allowed.add("id")
     problems = [Problem(str(k), "unknown field") for k in raw if k not in allowed]
     if scheme is not None:
         problems += check_item_kind(scheme, registry, raw.get("type"), raw.get("level"))
@@ -173,5 +186,5 @@ def _parse_item(
         problems.append(Problem("name", "must be a string"))
     if problems or start is None:
         return None, problems
-    item_id: Any = raw.get("id", index)
+    item_id: Any = raw.get("id", default_id) if id_field else default_id
     return RegistryItem(registry, str(raw["type"]), str(raw["level"]), start, end, name, item_id), []
