@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.schemas import (
-    DimensionBreakdown,
+    BreakdownBase,
     ElementValue,
     ItemLevel,
     ItemType,
@@ -205,19 +205,8 @@ class ChangesRead(BaseModel):
     remove_awards: list[int | str]
 
 
-class SimulatedBreakdown(BaseModel):
-    scheme: str
-    scheme_version: str
-    year: int
-    region: str | None
-    total: Number
-    max: Number
-    tier: str
-    tier_name_zh: str
-    tier_name_en: str
-    complete: bool
-    missing_by_department: dict[str, list[str]]
-    dimensions: list[DimensionBreakdown]
+class SimulatedBreakdown(BreakdownBase):
+    """The breakdown the changes would give (nothing is stored)."""
 
 
 class SimulateRead(BaseModel):

@@ -271,7 +271,9 @@ class DimensionBreakdown(BaseModel):
     indicators: list[IndicatorBreakdown]
 
 
-class BreakdownRead(BaseModel):
+class BreakdownBase(BaseModel):
+    """The domain's breakdown, as `innomon score` prints it."""
+
     scheme: str
     scheme_version: str
     year: int
@@ -284,6 +286,11 @@ class BreakdownRead(BaseModel):
     complete: bool
     missing_by_department: dict[str, list[str]]
     dimensions: list[DimensionBreakdown]
+
+
+class BreakdownRead(BreakdownBase):
+    """A stored region-year's breakdown, with the status of its period."""
+
     period_status: Literal["open", "published"] = Field(
         description="published: the period is locked and this is its snapshot"
     )

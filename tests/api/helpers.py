@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
+from sqlalchemy import Engine, text
 
 SJZ, CHANGAN, QIAOXI, XINHUA, HEBEI = "130100", "130102", "130104", "130105", "130000"
 
@@ -55,3 +58,20 @@ def assert_problem(r: httpx.Response, status: int) -> dict:
     body = r.json()
     assert body["status"] == status and body["type"].startswith("/problems/") and body["detail"]
     return body
+
+
+def release_changed_scheme(engine: Engine) -> None:
+    """Simulate a new release of the Hebei scheme: high_tech_enterprises gets other knots (70
+    enterprises then score the max 10), under the same code, with a new content hash."""
+    with engine.begin() as conn:
+        row = conn.execute(
+            text("SELECT definition FROM scheme WHERE code = 'hebei-county-2019'")
+        ).scalar_one()
+        changed = json.loads(row)
+        changed["dimensions"][1]["indicators"][0]["rule"]["knots"] = [[0, 0], [5, 5], [20, 8], [50, 10]]
+        conn.execute(
+            text(
+                "UPDATE scheme SET definition = :d, content_hash = 'changed' WHERE code = 'hebei-county-2019'"
+            ),
+            {"d": json.dumps(changed, ensure_ascii=False)},
+        )

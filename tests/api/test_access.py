@@ -13,7 +13,15 @@ from sqlalchemy import Engine, text
 
 from app.db.engine import session_scope, writer
 from app.services import access, schemes
-from tests.api.helpers import CHANGAN, QIAOXI, SJZ, assert_problem, seed_period, seed_regions
+from tests.api.helpers import (
+    CHANGAN,
+    QIAOXI,
+    SJZ,
+    assert_problem,
+    release_changed_scheme,
+    seed_period,
+    seed_regions,
+)
 
 TANGSHAN, LUNAN = "130200", "130202"
 KEYS = {
@@ -335,18 +343,7 @@ async def test_locked_period_stays_byte_identical(
             )
         )
     assert_problem(await api.put("/periods/2020", json={"scheme": "hebei-copy"}), 409)
-    with engine.begin() as conn:
-        row = conn.execute(
-            text("SELECT definition FROM scheme WHERE code = 'hebei-county-2019'")
-        ).scalar_one()
-        changed = json.loads(row)
-        changed["dimensions"][1]["indicators"][0]["rule"]["knots"] = [[0, 0], [5, 5], [20, 8], [50, 10]]
-        conn.execute(
-            text(
-                "UPDATE scheme SET definition = :d, content_hash = 'changed' WHERE code = 'hebei-county-2019'"
-            ),
-            {"d": json.dumps(changed, ensure_ascii=False)},
-        )
+    release_changed_scheme(engine)
     assert (await api.get(f"/scores/2020/{CHANGAN}")).content == snapshot
     assert counts(engine)["data_value"] == before["data_value"]
 

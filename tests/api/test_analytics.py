@@ -16,7 +16,16 @@ from sqlalchemy import Engine, text
 from app.db.engine import session_scope, writer
 from app.services import access, schemes
 from app.services.demo import load_demo
-from tests.api.helpers import CHANGAN, QIAOXI, SJZ, XINHUA, assert_problem, seed_period, seed_regions
+from tests.api.helpers import (
+    CHANGAN,
+    QIAOXI,
+    SJZ,
+    XINHUA,
+    assert_problem,
+    release_changed_scheme,
+    seed_period,
+    seed_regions,
+)
 from tests.api.test_scores import post_document
 from tests.conftest import ROOT
 
@@ -422,18 +431,7 @@ async def test_a_published_period_answers_from_its_snapshot(api: httpx.AsyncClie
     await api.put(f"/data/2019/{CHANGAN}/tech_smes", json={"value": 100})
     assert (await api.post("/periods/2020/lock")).status_code == 200
     # a new release of the scheme changes how high_tech_enterprises scores; 2020 keeps its snapshot
-    with engine.begin() as conn:
-        row = conn.execute(
-            text("SELECT definition FROM scheme WHERE code = 'hebei-county-2019'")
-        ).scalar_one()
-        changed = json.loads(row)
-        changed["dimensions"][1]["indicators"][0]["rule"]["knots"] = [[0, 0], [5, 5], [20, 8], [50, 10]]
-        conn.execute(
-            text(
-                "UPDATE scheme SET definition = :d, content_hash = 'changed' WHERE code = 'hebei-county-2019'"
-            ),
-            {"d": json.dumps(changed, ensure_ascii=False)},
-        )
+    release_changed_scheme(engine)
     depts = (await api.get(f"/scores/2020/{CHANGAN}/departments")).json()
     assert depts["period_status"] == "published" and depts["total"] == 62.2
     assert sum(dec(p["earned"]) for p in depts["departments"]) == D("62.2")
