@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.integration.docs_runner import json_documents, run_as_written
 from tests.integration.test_cli_server import first_admin_token, running_server
 
 ELLIPSIS = "…"
@@ -29,15 +29,6 @@ def examples() -> tuple[str, list[tuple[str, Any]]]:
         assert (kind, next_kind) == ("sh", "json"), code
         pairs.append((code, json.loads(answer)))
     return blocks[0][1], pairs
-
-
-def json_documents(text: str) -> list[Any]:
-    objects, rest, decoder = [], text.strip(), json.JSONDecoder()
-    while rest:
-        obj, end = decoder.raw_decode(rest)
-        objects.append(obj)
-        rest = rest[end:].lstrip()
-    return objects
 
 
 def matches(shown: Any, actual: Any, where: str = "") -> list[str]:
@@ -83,17 +74,8 @@ def test_analytics_examples_run_as_written(tmp_path: Path) -> None:
     assert len(pairs) == 7
     with running_server(tmp_path, "--demo", output=[], bootstrap=False) as base:
         token = first_admin_token(tmp_path)
-        prefix = setup.replace("http://127.0.0.1:8000", base).replace(
-            "inm_paste-the-token-serve-printed", token
-        )
         for commands, documented in pairs:
-            run = subprocess.run(
-                ["bash", "-O", "expand_aliases", "-euo", "pipefail", "-c", prefix + commands],
-                capture_output=True,
-                text=True,
-                timeout=120,
-                cwd=tmp_path,
-            )
+            run = run_as_written(setup + commands, base, token, tmp_path)
             assert run.returncode == 0, (commands, run.stderr)
             answer = json_documents(run.stdout)[-1]
             assert matches(documented, answer) == [], commands

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.integration.docs_runner import json_documents, run_as_written
 from tests.integration.test_cli_server import clean_env, first_admin_token, running_server
 
 
@@ -32,22 +32,9 @@ def test_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
     with running_server(tmp_path, output=output, bootstrap=False) as base:
         # the token `serve` printed on its first start, pasted where the README says
         token = first_admin_token(tmp_path)
-        script = script.replace("http://127.0.0.1:8000", base).replace(
-            "inm_paste-the-token-serve-printed", token
-        )
-        run = subprocess.run(
-            ["bash", "-O", "expand_aliases", "-euo", "pipefail", "-c", script],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=tmp_path,
-        )
+        run = run_as_written(script, base, token, tmp_path)
     assert run.returncode == 0, run.stderr
-    objects, rest, decoder = [], run.stdout.strip(), json.JSONDecoder()
-    while rest:  # curl prints one JSON document after another, without newlines
-        obj, end = decoder.raw_decode(rest)
-        objects.append(obj)
-        rest = rest[end:].lstrip()
+    objects = json_documents(run.stdout)
     breakdown = next(o for o in objects if "dimensions" in o)
     ranking = next(o for o in objects if "items" in o and o.get("parent") == "130100")
     bad = objects[-1]
@@ -67,33 +54,14 @@ def role_examples() -> str:
     return block.group(1)
 
 
-def json_documents(text: str) -> list[dict]:
-    objects, rest, decoder = [], text.strip(), json.JSONDecoder()
-    while rest:
-        obj, end = decoder.raw_decode(rest)
-        objects.append(obj)
-        rest = rest[end:].lstrip()
-    return objects
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
 def test_readme_key_commands_and_role_examples_work(tmp_path: Path) -> None:
     env = {**clean_env(), "PYTHONPATH": str(ROOT)}
     with running_server(tmp_path, output=[], bootstrap=False) as base:
         admin = first_admin_token(tmp_path)
-        setup = (
-            walkthrough()
-            .replace("http://127.0.0.1:8000", base)
-            .replace("inm_paste-the-token-serve-printed", admin)
-        )
-        subprocess.run(
-            ["bash", "-O", "expand_aliases", "-euo", "pipefail", "-c", setup],
-            check=True,
-            capture_output=True,
-            cwd=tmp_path,
-            timeout=120,
-        )
+        setup = run_as_written(walkthrough(), base, admin, tmp_path)
+        assert setup.returncode == 0, setup.stderr
         tokens = {}
         for var, args in {
             "FINANCE": [

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from tests.integration.docs_runner import json_documents, run_as_written
 from tests.integration.test_cli_server import clean_env, first_admin_token, running_server
-from tests.integration.test_readme import json_documents
 
 DOC = ROOT / "docs" / "targets.md"
 
@@ -42,16 +42,7 @@ def test_targets_doc_example_works_as_written(tmp_path: Path) -> None:
     assert printed is not None
     with running_server(tmp_path, "--demo", output=[], bootstrap=False) as base:
         token = first_admin_token(tmp_path)
-        script = script.replace("http://127.0.0.1:8000", base).replace(
-            "inm_paste-the-token-serve-printed", token
-        )
-        run = subprocess.run(
-            ["bash", "-O", "expand_aliases", "-euo", "pipefail", "-c", script],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=tmp_path,
-        )
+        run = run_as_written(script, base, token, tmp_path)
         assert run.returncode == 0, run.stderr
         *created, progress = json_documents(run.stdout)
         assert [c["kind"] for c in created] == ["value", "count", "increase", "tier"]
