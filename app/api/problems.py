@@ -103,37 +103,40 @@ def _field(loc: tuple[Any, ...]) -> tuple[int | None, str]:
     return None, ".".join(str(p) for p in parts) or "(body)"
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return problem(404, "not-found", str(exc), request)
+def _errors(problems: list[Any]) -> list[dict[str, Any]]:
+    return [{"index": getattr(p, "index", None), "field": p.field, "reason": p.reason} for p in problems]
 
-    @app.exception_handler(SchemeNotFound)
-    async def _scheme_not_found(request: Request, exc: SchemeNotFound) -> JSONResponse:
-        return problem(404, "not-found", str(exc), request)
+
+#: The error table: each error of the domain and the services, its status and its problem type.
+#: Errors that carry `problems` list them in `errors[]` (with `index` for rows of a batch).
+ERROR_TABLE: dict[type[Exception], tuple[int, str]] = {
+    NotFound: (404, "not-found"),
+    SchemeNotFound: (404, "not-found"),
+    Forbidden: (403, "forbidden"),
+    Conflict: (409, "conflict"),
+    PeriodLocked: (409, "period-locked"),
+    PreconditionFailed: (412, "precondition-failed"),
+    TooLarge: (413, "too-large"),
+    InvalidInput: (422, "invalid-input"),
+    SchemeInvalid: (422, "invalid-scheme"),
+    RowsInvalid: (422, "invalid-rows"),
+}
+
+
+def install(app: FastAPI) -> None:
+    async def _from_table(request: Request, exc: Exception) -> JSONResponse:
+        status, kind = next(ERROR_TABLE[t] for t in type(exc).__mro__ if t in ERROR_TABLE)
+        problems = getattr(exc, "problems", None)
+        return problem(status, kind, str(exc), request, _errors(problems) if problems else None)
+
+    for error in ERROR_TABLE:
+        app.add_exception_handler(error, _from_table)
 
     @app.exception_handler(Unauthenticated)
     async def _unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
         response = problem(401, "unauthenticated", str(exc), request)
         response.headers["WWW-Authenticate"] = 'Bearer realm="innomon"'
         return response
-
-    @app.exception_handler(Forbidden)
-    async def _forbidden(request: Request, exc: Forbidden) -> JSONResponse:
-        errors = [{"index": p.index, "field": p.field, "reason": p.reason} for p in exc.problems] or None
-        return problem(403, "forbidden", str(exc), request, errors)
-
-    @app.exception_handler(PeriodLocked)
-    async def _locked(request: Request, exc: PeriodLocked) -> JSONResponse:
-        return problem(409, "period-locked", str(exc), request)
-
-    @app.exception_handler(PreconditionFailed)
-    async def _precondition(request: Request, exc: PreconditionFailed) -> JSONResponse:
-        return problem(412, "precondition-failed", str(exc), request)
-
-    @app.exception_handler(Conflict)
-    async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
-        return problem(409, "conflict", str(exc), request)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
@@ -158,31 +161,14 @@ def install(app: FastAPI) -> None:
             [{"index": None, "field": "(request)", "reason": reason}],
         )
 
-    @app.exception_handler(InvalidInput)
-    async def _invalid(request: Request, exc: InvalidInput) -> JSONResponse:
-        errors = [{"index": None, "field": p.field, "reason": p.reason} for p in exc.problems]
-        return problem(422, "invalid-input", str(exc), request, errors)
-
-    @app.exception_handler(SchemeInvalid)
-    async def _scheme_invalid(request: Request, exc: SchemeInvalid) -> JSONResponse:
-        errors = [{"index": None, "field": p.field, "reason": p.reason} for p in exc.problems]
-        return problem(422, "invalid-scheme", str(exc), request, errors)
-
-    @app.exception_handler(RowsInvalid)
-    async def _rows(request: Request, exc: RowsInvalid) -> JSONResponse:
-        errors = [{"index": p.index, "field": p.field, "reason": p.reason} for p in exc.problems]
-        return problem(422, "invalid-rows", str(exc), request, errors)
-
-    @app.exception_handler(TooLarge)
-    async def _too_large(request: Request, exc: TooLarge) -> JSONResponse:
-        return problem(413, "too-large", str(exc), request)
-
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = []
         for e in exc.errors():
             index, field = _field(tuple(e.get("loc", ())))
-            errors.append({"index": index, "field": field, "reason": str(e.get("msg", "is invalid"))})
+            # pydantic prefixes the message of a ValueError from a validator (the domain's date rule)
+            reason = str(e.get("msg", "is invalid")).removeprefix("Value error, ")
+            errors.append({"index": index, "field": field, "reason": reason})
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
         return problem(422, "invalid-request", detail or "the request is invalid", request, errors)
 

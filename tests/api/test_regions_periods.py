@@ -123,3 +123,18 @@ async def test_unknown_route_and_method_are_problems(api: httpx.AsyncClient) -> 
     assert_problem(await api.delete("/schemes"), 405)
     malformed = await api.post("/regions", content=b"{not json", headers={"content-type": "application/json"})
     assert_problem(malformed, 422)
+
+
+async def test_date_errors_read_like_the_cli(api: httpx.AsyncClient) -> None:
+    await seed_regions(api)
+    body = {
+        "region": CHANGAN,
+        "type": "key_lab",
+        "level": "provincial",
+        "name": "x",
+        "recognized_on": "2020/01/01",
+    }
+    problem = assert_problem(await api.post("/platforms", json=body), 422)
+    assert problem["errors"] == [
+        {"index": None, "field": "recognized_on", "reason": "must be a date written YYYY-MM-DD"}
+    ]
