@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -23,7 +24,10 @@ def alembic_config() -> Config:
     return cfg
 
 
+@cache
 def head_revision() -> str | None:
+    """The newest migration shipped with this code; read from disk once (it cannot change while
+    the process runs), since /readyz asks for it on every probe."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
