@@ -204,6 +204,10 @@ class PeriodSnapshot(SQLModel, table=True):
     year: int = Field(sa_column=Column(ForeignKey("period.year"), primary_key=True))
     region_code: str = Field(sa_column=Column(String(12), ForeignKey("region.code"), primary_key=True))
     breakdown: str = Field(sa_column=Column(Text, nullable=False))
+    #: JSON of the region as published: name_zh, name_en, level, parent_code and ancestors (codes,
+    #: parent first), so that rankings of the year keep their names and membership when the region
+    #: is renamed or moved later; null in snapshots stored before it was recorded
+    region_state: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 TARGET_KINDS = ("value", "count", "increase", "tier")

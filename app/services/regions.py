@@ -65,8 +65,11 @@ def create_region(session: Session, data: RegionInput, *, actor: Actor = SYSTEM)
     require_admin(actor, "create regions")
     if repo.get_region(session, data.code) is not None:
         raise Conflict(f"region {data.code} already exists", existing=data.code)
+    # A new region joins every open year's rankings. Periods are locked first, in ascending
+    # year like every writer, then the region: a publisher holding a period waits for no region.
+    repo.lock_periods(session)
     _check(session, data)
-    repo.bump_periods(session)  # a new region joins every year's rankings
+    repo.bump_periods(session)
     region = Region(**data.__dict__)
     session.add(region)
     try:
@@ -91,6 +94,9 @@ def update_region(
     nulls = [Problem(k, "must not be null") for k, v in changes.items() if v is None and k != "parent_code"]
     if nulls:
         raise InvalidInput(nulls)
+    # Periods first (ascending year, as every writer takes them), then the region: a publisher
+    # holds its period while its snapshot's foreign keys wait for a locked region row.
+    repo.lock_periods(session)
     region = session.get(Region, code, with_for_update=True)  # held until commit on PostgreSQL
     if region is None:
         raise NotFound("region", code)

@@ -121,6 +121,17 @@ def _bump(session: Session, *items: ItemInput) -> None:
         repo.bump_periods(session, years={_first_year(i) for i in awards})
 
 
+def _lock(session: Session, *items: ItemInput) -> None:
+    """Lock every existing period the items can count in, before and after the change: the same
+    periods _bump marks, in ascending year, so that _guard reads their status under the lock the
+    publisher takes (a platform counts from the year it is recognised on, an award in its year)."""
+    platforms = [i for i in items if isinstance(i, PlatformInput)]
+    if platforms:
+        repo.lock_periods(session, from_year=min(_first_year(i) for i in items))
+    elif items:
+        repo.lock_periods(session, years={_first_year(i) for i in items})
+
+
 def _as_input(row: Item) -> ItemInput:
     cls = PlatformInput if isinstance(row, Platform) else AwardInput
     return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
@@ -145,6 +156,7 @@ def create_item(
         raise Conflict(
             f"{kind} {existing.id} has the same region, type, level and name", existing=existing.id
         )
+    _lock(session, data)
     _guard(session, actor, None, data)
     _bump(session, data)
     row: Item = Platform(**data.__dict__) if isinstance(data, PlatformInput) else Award(**data.__dict__)
@@ -206,6 +218,7 @@ def update_item(
     if after == before:
         return row
     _check(session, scheme, after)
+    _lock(session, before, after)
     _guard(session, actor, before, after)
     clash = _find(session, after)
     if clash is not None and clash.id != row.id:
@@ -232,6 +245,7 @@ def delete_item(
     row = get_item(session, model, item_id, for_update=True)
     check_if_match(if_match, item_etag(row))
     before = _as_input(row)
+    _lock(session, before)
     _guard(session, actor, before, None)
     _bump(session, before)
     audit.record(session, _event(actor, "delete", row, before, None))
