@@ -153,13 +153,21 @@ class Authenticator:
         self.cache: dict[str, tuple[float, Principal | None]] = {}
         self.lock = threading.Lock()
 
+    def cached(self, token: str) -> tuple[bool, Principal | None]:
+        """(True, principal) when the token was looked up less than `ttl` seconds ago; no I/O, so
+        callers on the event loop may use it and run `lookup` in a thread only on a miss."""
+        with self.lock:
+            hit = self.cache.get(token_hash(token))
+        if hit is not None and hit[0] > time.monotonic():
+            return True, hit[1]
+        return False, None
+
     def lookup(self, session_factory: object, token: str) -> Principal | None:
+        found, principal = self.cached(token)
+        if found:
+            return principal
         h = token_hash(token)
         now = time.monotonic()
-        with self.lock:
-            hit = self.cache.get(h)
-        if hit is not None and hit[0] > now:
-            return hit[1]
         with session_factory() as session:  # type: ignore[operator]
             principal = principal_for(session, token)
         with self.lock:
