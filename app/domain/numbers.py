@@ -8,6 +8,16 @@ SCORE_QUANTUM = Decimal("0.01")
 VALUE_QUANTUM = Decimal("0.0001")
 ZERO = Decimal(0)
 
+#: Digits a stored value may carry: the database column holds 10 after the decimal point
+#: (NUMERIC(30, 10)), and a value read back travels as a JSON number, exact to 15 significant
+#: digits. A value with more is refused rather than silently rounded.
+MAX_DECIMAL_PLACES = 10
+MAX_SIGNIFICANT_DIGITS = 15
+PRECISION_RULE = (
+    f"at most {MAX_DECIMAL_PLACES} digits after the decimal point "
+    f"and {MAX_SIGNIFICANT_DIGITS} significant digits"
+)
+
 
 def round_score(x: Decimal) -> Decimal:
     """Round a score half-up to 2 decimals, as the province's table is read."""
@@ -28,3 +38,21 @@ def json_number(x: Decimal) -> int | float:
     if x == x.to_integral_value():
         return int(x)
     return float(x)
+
+
+def canonical(x: Decimal) -> Decimal:
+    """The value as it is stored: no exponent for whole numbers, no trailing zeros, no minus zero
+    (1E+3 -> 1000, 2.50 -> 2.5, -0 -> 0)."""
+    if x == x.to_integral_value():
+        return x.quantize(Decimal(1)) + ZERO
+    return x.normalize() + ZERO
+
+
+def check_precision(x: Decimal, received: object) -> None:
+    """Raise ValueError unless `x` can be stored and read back exactly (see PRECISION_RULE);
+    the message names the value as received and the rule."""
+    digits = canonical(x).as_tuple()
+    places = max(-int(digits.exponent), 0)
+    significant = len(digits.digits) if x != ZERO else 1
+    if places > MAX_DECIMAL_PLACES or significant > MAX_SIGNIFICANT_DIGITS:
+        raise ValueError(f"{received!r} cannot be stored exactly: values carry {PRECISION_RULE}")

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from app.domain.numbers import ZERO, json_number
+from app.domain.numbers import ZERO, canonical, check_precision, json_number
 from app.domain.problems import Problem
 from app.domain.scheme import NUMBER_LIMIT, NUMERIC_KINDS, Scheme
 
@@ -66,6 +66,8 @@ def parse_threshold(raw: object) -> Decimal:
     number = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
     if not number.is_finite():
         raise ValueError("must be a finite number")
+    check_precision(number, raw)  # stored exactly or refused, as element values are
+    number = canonical(number)
     if number < ZERO:
         raise ValueError("must not be negative")
     if number > NUMBER_LIMIT:
