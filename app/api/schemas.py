@@ -119,7 +119,7 @@ class SchemeSummary(BaseModel):
     version: str
     name_zh: str
     name_en: str
-    total: float
+    total: int | float
     content_hash: str
 
 

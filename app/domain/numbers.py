@@ -40,19 +40,32 @@ def json_number(x: Decimal) -> int | float:
     return float(x)
 
 
+def _stripped(x: Decimal) -> tuple[int, tuple[int, ...], int]:
+    """Sign, digits and exponent of a finite `x` without trailing zeros, computed without a
+    decimal context (which would round a long value to its precision first)."""
+    sign, digits, exponent = x.as_tuple()
+    assert isinstance(exponent, int), "finite values only"
+    n = len(digits)
+    while n > 1 and digits[n - 1] == 0:
+        n -= 1
+        exponent += 1
+    if digits[:n] == (0,):
+        return 0, (0,), 0
+    return sign, tuple(digits[:n]), exponent
+
+
 def canonical(x: Decimal) -> Decimal:
     """The value as it is stored: no exponent for whole numbers, no trailing zeros, no minus zero
-    (1E+3 -> 1000, 2.50 -> 2.5, -0 -> 0)."""
-    if x == x.to_integral_value():
-        return x.quantize(Decimal(1)) + ZERO
-    return x.normalize() + ZERO
+    (1E+3 -> 1000, 2.50 -> 2.5, -0 -> 0). Exact: no rounding to a context's precision."""
+    sign, digits, exponent = _stripped(x)
+    if exponent > 0 and len(digits) + exponent <= 30:  # written out in full; larger are refused anyway
+        return Decimal((sign, digits + (0,) * exponent, 0))
+    return Decimal((sign, digits, exponent))
 
 
 def check_precision(x: Decimal, received: object) -> None:
-    """Raise ValueError unless `x` can be stored and read back exactly (see PRECISION_RULE);
+    """Raise ValueError unless finite `x` can be stored and read back exactly (PRECISION_RULE);
     the message names the value as received and the rule."""
-    digits = canonical(x).as_tuple()
-    places = max(-int(digits.exponent), 0)
-    significant = len(digits.digits) if x != ZERO else 1
-    if places > MAX_DECIMAL_PLACES or significant > MAX_SIGNIFICANT_DIGITS:
+    _, digits, exponent = _stripped(x)
+    if max(-exponent, 0) > MAX_DECIMAL_PLACES or len(digits) > MAX_SIGNIFICANT_DIGITS:
         raise ValueError(f"{received!r} cannot be stored exactly: values carry {PRECISION_RULE}")

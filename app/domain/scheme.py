@@ -101,8 +101,6 @@ class Element(Named):
                 raise ValueError(f"unknown choice {raw!r}; expected one of {', '.join(self.choice_codes)}")
             return raw
         number = _to_decimal(raw)
-        check_precision(number, raw)
-        number = canonical(number)  # -0 is 0, 1E+3 is 1000: stored and compared in one form
         if number < ZERO:
             raise ValueError("must not be negative")
         if self.kind is ElementKind.PERCENT and number > 100:
@@ -116,6 +114,8 @@ class Element(Named):
                 raise ValueError(f"is an assessed score and must lie between {lo} and {hi}")
         if number > NUMBER_LIMIT:
             raise ValueError(f"must not exceed {NUMBER_LIMIT:.0E}")
+        check_precision(number, raw)
+        number = canonical(number)  # -0 is 0, 1E+3 is 1000: stored and compared in one form
         if self.denominator_of and number == ZERO:
             raise ValueError(
                 f"must be greater than 0: it is the denominator of {', '.join(self.denominator_of)}"

@@ -66,13 +66,12 @@ def parse_threshold(raw: object) -> Decimal:
     number = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
     if not number.is_finite():
         raise ValueError("must be a finite number")
-    check_precision(number, raw)  # stored exactly or refused, as element values are
-    number = canonical(number)
     if number < ZERO:
         raise ValueError("must not be negative")
     if number > NUMBER_LIMIT:
         raise ValueError(f"must not exceed {NUMBER_LIMIT:.0E}")
-    return number
+    check_precision(number, raw)  # stored exactly or refused, as element values are
+    return canonical(number)
 
 
 def indicator_codes(scheme: Scheme) -> dict[str, str]:

@@ -422,3 +422,10 @@ async def test_audit_by_year_finds_platform_and_award_events_in_the_years_they_c
     assert r.status_code == 200, r.text
     assert [e["action"] for e in await _events(world, 2020, "award")] == ["update"]
     assert [e["action"] for e in await _events(world, 2019, "award")] == ["create", "update"]
+
+
+async def test_scheme_numbers_are_written_as_whole_numbers_when_whole(world: httpx.AsyncClient) -> None:
+    listed = await world.get("/schemes")
+    assert '"total":100,' in listed.text  # the Hebei scheme is out of 100 points (DESIGN.md)
+    detail = await world.get("/schemes/hebei-county-2019")
+    assert '"min_score":80}' in detail.text and '"weight":20,' in detail.text and ".0," not in detail.text

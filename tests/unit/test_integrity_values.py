@@ -138,3 +138,11 @@ def test_analysis_with_a_zero_denominator_gives_no_division_by_zero() -> None:
 def test_the_what_if_refuses_a_zero_denominator_as_a_write_would() -> None:
     with pytest.raises(InvalidInput):
         simulate(hebei(), Facts(2020, {}), Changes(values={"public_expenditure": 0}))
+
+
+@pytest.mark.parametrize("raw", [1e300, D("1E+999999999"), D("12345678901234567890123456789012345")])
+def test_a_huge_value_is_refused_for_its_size_not_a_crash(raw: object) -> None:
+    with pytest.raises(ValueError, match="must not exceed"):
+        hebei().elements["fiscal_st_expenditure"].parse(raw)
+    with pytest.raises(ValueError, match="must not exceed"):
+        parse_threshold(raw)
