@@ -104,7 +104,7 @@ ScoresDep = Annotated[ScoreReader, Depends(get_scores)]
 
 Year = Annotated[int, Path(ge=1949, le=2100, description="the data year", examples=[2020])]
 RegionCode = Annotated[
-    str, Path(pattern=r"^\d{6}$", description="GB/T 2260 division code", examples=["130102"])
+    str, Path(pattern=r"^[0-9]{6}$", description="GB/T 2260 division code", examples=["130102"])
 ]
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")]

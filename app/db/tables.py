@@ -189,6 +189,10 @@ class AuditEvent(SQLModel, table=True):
     entity_key: str = Field(max_length=200)
     region_code: str | None = Field(default=None, max_length=12)
     year: int | None = None
+    #: the data years a registry change counts in, first to last (None: open-ended): a platform
+    #: counts from the year it is recognised until the year before it is revoked
+    year_from: int | None = None
+    year_to: int | None = None
     element: str | None = Field(default=None, max_length=64)
     #: JSON of the entity before and after the change (null when created or deleted)
     old: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

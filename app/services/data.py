@@ -273,12 +273,17 @@ def put_value(
     scheme = period_scheme(session, year)
     if element not in scheme.elements:
         raise NotFound("element", element)
-    if if_match is not None:
-        _locked_period(session, year)  # hold the period's lock before comparing versions
-        row = repo.get_value(session, year, region, element)
-        check_if_match(if_match, value_etag(row) if row is not None else None)
+    rows = [ValueRow(region, element, value, comment)]
     try:
-        result = import_values(session, year, [ValueRow(region, element, value, comment)], actor=actor)
+        if if_match is not None:
+            # the body first: an invalid value is 422 (and a refused one 403) even with a stale tag
+            _, problems = _check_rows(session, year, rows, actor)
+            if problems:
+                raise RowsInvalid(problems, 1)
+            _locked_period(session, year)  # hold the period's lock before comparing versions
+            row = repo.get_value(session, year, region, element)
+            check_if_match(if_match, value_etag(row) if row is not None else None)
+        result = import_values(session, year, rows, actor=actor)
     except RowsInvalid as exc:
         raise InvalidInput([Problem(p.field, p.reason) for p in exc.problems]) from None
     except Forbidden as exc:
@@ -306,6 +311,7 @@ def delete_value(
     repo.bump_periods(session, years=[year])
     row = repo.get_value(session, year, region, element)
     if row is None:
+        check_if_match(if_match, None)  # a tag sent for a value that is gone: 412, not 404
         raise NotFound("value", f"{year}/{region}/{element}")
     check_if_match(if_match, value_etag(row))
     old_state = {
