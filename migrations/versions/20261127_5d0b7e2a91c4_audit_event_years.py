@@ -1,7 +1,7 @@
 """audit events of registry items carry the data years they count in
 
 Revision ID: 5d0b7e2a91c4
-Revises: c3c10c7efc6c
+Revises: 5d1f0a7c2b9e
 Create Date: 2026-11-27 11:20:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5d0b7e2a91c4"
-down_revision: str | None = "c3c10c7efc6c"
+down_revision: str | None = "5d1f0a7c2b9e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
