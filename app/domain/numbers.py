@@ -1,12 +1,16 @@
-"""Exact decimal helpers shared by the scoring engine and its callers."""
+"""Exact decimal helpers and the one Decimal-to-JSON conversion of the domain."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 SCORE_QUANTUM = Decimal("0.01")
 VALUE_QUANTUM = Decimal("0.0001")
 ZERO = Decimal(0)
+ONE = Decimal(1)
 
 
 def round_score(x: Decimal) -> Decimal:
@@ -28,3 +32,29 @@ def json_number(x: Decimal) -> int | float:
     if x == x.to_integral_value():
         return int(x)
     return float(x)
+
+
+def to_json(obj: Any) -> Any:
+    """Plain JSON data: Decimals become JSON numbers (`json_number`), dates ISO text, mappings
+    objects with text keys, tuples lists. The one conversion every part of the domain uses."""
+    if isinstance(obj, Decimal):
+        return json_number(obj)
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, Mapping):
+        return {str(k): to_json(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_json(v) for v in obj]
+    return obj
+
+
+def json_object(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """`to_json` of a mapping, typed as the dict it is."""
+    out = to_json(obj)
+    assert isinstance(out, dict)
+    return out
+
+
+def fmt(x: Decimal) -> str:
+    """A decimal as people write it: no exponent, no trailing zeros."""
+    return format(x.normalize(), "f")
