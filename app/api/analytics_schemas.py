@@ -293,10 +293,6 @@ class GapOption(BaseModel):
     points_each: Number | None = Field(None, description=_V1)
 
 
-#: the fields of a kind's reading in contract v1; `reading` holds them for every kind
-_READING = "contract v1 ({}); the same as reading.{}"
-
-
 class IndicatorGap(BaseModel):
     indicator: str
     name_zh: str
@@ -315,17 +311,23 @@ class IndicatorGap(BaseModel):
         description="the rule kind's own reading of the gap, e.g. the next knot or bracket, the room "
         "under a cap; its keys are the kind's"
     )
-    next_knot: Knot | None = Field(None, description=_READING.format("banded", "next_knot"))
-    top_knot: Knot | None = Field(None, description=_READING.format("banded", "top_knot"))
-    registry: str | None = Field(None, description=_READING.format("tally", "registry"))
-    cap: Number | None = Field(None, description=_READING.format("tally", "cap"))
-    room_under_cap: Number | None = Field(None, description=_READING.format("tally", "room_under_cap"))
-    per_item: list[PerItem] | None = Field(None, description=_READING.format("tally", "per_item"))
-    better_choices: list[BetterChoice] | None = Field(
-        None, description=_READING.format("choice_flag", "better_choices")
+    next_knot: Knot | None = Field(None, description="contract v1 (banded); the same as reading.next_knot")
+    top_knot: Knot | None = Field(None, description="contract v1 (banded); the same as reading.top_knot")
+    registry: str | None = Field(None, description="contract v1 (tally); the same as reading.registry")
+    cap: Number | None = Field(None, description="contract v1 (tally); the same as reading.cap")
+    room_under_cap: Number | None = Field(
+        None, description="contract v1 (tally); the same as reading.room_under_cap"
     )
-    flag: FlagState | None = Field(None, description=_READING.format("choice_flag", "flag"))
-    room_to_max: Number | None = Field(None, description=_READING.format("assessed", "room_to_max"))
+    per_item: list[PerItem] | None = Field(
+        None, description="contract v1 (tally); the same as reading.per_item"
+    )
+    better_choices: list[BetterChoice] | None = Field(
+        None, description="contract v1 (choice_flag); the same as reading.better_choices"
+    )
+    flag: FlagState | None = Field(None, description="contract v1 (choice_flag); the same as reading.flag")
+    room_to_max: Number | None = Field(
+        None, description="contract v1 (assessed); the same as reading.room_to_max"
+    )
 
 
 class Step(BaseModel):

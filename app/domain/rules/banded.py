@@ -9,6 +9,7 @@ Between two knots the score is linear; at or above the last knot it is the max.
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import pairwise
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -99,9 +100,7 @@ class Banded(RuleKind):
         last = len(self.knots) - 1
         # per segment: (t0, s0, s1 - s0, t1 - t0); the score is s0 + (v - t0) * ds / dt, exactly
         # the expression of the table, so no precomputed slope rounds differently
-        segments = tuple(
-            (t0, s0, s1 - s0, t1 - t0) for (t0, s0), (t1, s1) in zip(self.knots, self.knots[1:], strict=False)
-        )
+        segments = tuple((t0, s0, s1 - s0, t1 - t0) for (t0, s0), (t1, s1) in pairwise(self.knots))
 
         def evaluate(facts: Facts) -> Evaluation:
             value, missing = resolve(facts.values)

@@ -11,6 +11,7 @@ scores fall from knot to knot. A missing value scores 0 (nothing posted is not "
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import pairwise
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -104,9 +105,7 @@ class BandedLower(RuleKind):
         first_threshold, first_score = self.knots[0]
         last_threshold, last_score = self.knots[-1]
         last = len(self.knots) - 1
-        segments = tuple(
-            (t0, s0, s1 - s0, t1 - t0) for (t0, s0), (t1, s1) in zip(self.knots, self.knots[1:], strict=False)
-        )
+        segments = tuple((t0, s0, s1 - s0, t1 - t0) for (t0, s0), (t1, s1) in pairwise(self.knots))
 
         def evaluate(facts: Facts) -> Evaluation:
             value, missing = resolve(facts.values)

@@ -42,7 +42,7 @@ def _bracket(b: Bracket | None) -> dict[str, Decimal] | None:
 
 
 @dataclass(frozen=True)
-class Step(RuleKind):
+class StepTable(RuleKind):
     """Points by bracket: the points of the highest bracket whose threshold the value reaches."""
 
     kind: ClassVar[str] = "step"
@@ -56,7 +56,7 @@ class Step(RuleKind):
     brackets: tuple[Bracket, ...]
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any], source: object, ctx: SpecContext) -> Step | None:
+    def from_spec(cls, spec: Mapping[str, Any], source: object, ctx: SpecContext) -> StepTable | None:
         src = ctx.source(source)
         brackets = ctx.pairs(spec.get("brackets"), "brackets", "points")
         if brackets is None:
