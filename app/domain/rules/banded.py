@@ -9,10 +9,10 @@ Between two knots the score is linear; at or above the last knot it is the max.
 from __future__ import annotations
 
 from bisect import bisect_right
-from itertools import pairwise
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, ClassVar
 

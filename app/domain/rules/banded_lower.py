@@ -11,10 +11,10 @@ scores fall from knot to knot. A missing value scores 0 (nothing posted is not "
 from __future__ import annotations
 
 from bisect import bisect_right
-from itertools import pairwise
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, ClassVar
 
