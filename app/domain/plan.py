@@ -20,8 +20,8 @@ from app.domain.scheme import Scheme, Tier
 
 
 class Run(NamedTuple):
-    """One region-year through a plan. Per indicator, in scheme order: the score (clamped to
-    [0, max], rounded half-up to 2 decimals), the scored value, the missing inputs and the rule's
+    """One region-year through a plan. Per indicator, in scheme order: the score (rounded half-up
+    to 2 decimals), the scored value, the missing inputs and the rule's
     note for its explanation. Per dimension the sum of its rounded scores; the total their sum."""
 
     scores: tuple[Decimal, ...]
@@ -38,10 +38,20 @@ class Run(NamedTuple):
 class Plan:
     """The compiled form of one scheme (see the module doc)."""
 
-    __slots__ = ("bounds", "department_of", "departments", "evaluators", "maxima", "scheme", "tiers")
+    __slots__ = (
+        "bounds",
+        "department_of",
+        "departments",
+        "evaluators",
+        "indicators",
+        "maxima",
+        "scheme",
+        "tiers",
+    )
 
     def __init__(self, scheme: Scheme) -> None:
         self.scheme = scheme
+        self.indicators = scheme.indicators
         evaluators: list[Evaluator] = []
         maxima: list[Decimal] = []
         bounds: list[tuple[int, int]] = []
@@ -61,28 +71,19 @@ class Plan:
     def run(self, facts: Facts) -> Run:
         """Score one region-year. `facts` must hold values checked by `Element.parse`."""
         results = [evaluate(facts) for evaluate in self.evaluators]
-        scores = []
-        any_missing = False
-        for (points, _, absent, _), top in zip(results, self.maxima, strict=True):
-            if points > top:
-                points = top
-            elif points < ZERO:
-                points = ZERO
-            scores.append(points.quantize(SCORE_QUANTUM, rounding=ROUND_HALF_UP))
-            if absent:
-                any_missing = True
-        dims = tuple(sum(scores[a:b], ZERO) for a, b in self.bounds)
-        total = sum(dims, ZERO)
+        zero, quantum, half_up = ZERO, SCORE_QUANTUM, ROUND_HALF_UP
+        # evaluators keep their points within [0, max] (RuleKind.compile); rounding is the plan's
+        scores = tuple([r[0].quantize(quantum, half_up) for r in results])
+        _, values, missing, notes = zip(*results, strict=True)
+        dims = tuple([sum(scores[a:b], zero) for a, b in self.bounds])
+        total = sum(dims, zero)
         tier = self.tiers[-1][1]
         for threshold, candidate in self.tiers:
             if total >= threshold:
                 tier = candidate
                 break
-        values = tuple(r[1] for r in results)
-        missing: tuple[tuple[str, ...], ...] = tuple(r[2] for r in results)
-        notes = tuple(r[3] for r in results)
-        by_department = self._by_department(missing) if any_missing else {}
-        return Run(tuple(scores), values, missing, notes, dims, total, tier, by_department)
+        by_department = self._by_department(missing) if any(missing) else {}
+        return Run(scores, values, missing, notes, dims, total, tier, by_department)
 
     def _by_department(self, missing: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, ...]]:
         found: dict[str, list[str]] = {}

@@ -32,8 +32,7 @@ class IndicatorScore(NamedTuple):
     explanation: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class DimensionScore:
+class DimensionScore(NamedTuple):
     code: str
     name_zh: str
     name_en: str
@@ -117,37 +116,58 @@ def score(scheme: Scheme, facts: Facts, region: str | None = None, *, explain: b
     """
     plan = plan_for(scheme)
     run = plan.run(facts)
-    values = facts.values
-    dims: list[DimensionScore] = []
-    k = 0
-    for d, dim in enumerate(scheme.dimensions):
-        scored: list[IndicatorScore] = []
-        for ind in dim.indicators:
-            value, note = run.values[k], run.notes[k]
-            if explain:
-                inputs: Mapping[str, Value | None] = {c: values.get(c) for c in ind.rule.elements}
-                explanation: Mapping[str, Any] = ind.rule.explain(facts, value, note)
-            else:
-                inputs = explanation = EMPTY
-            scored.append(
-                IndicatorScore(
+    new = tuple.__new__  # a NamedTuple made without its keyword-parsing __new__: rankings make many
+    if explain:
+        values = facts.values
+        rows = [
+            new(
+                IndicatorScore,
+                (
                     ind.code,
                     ind.name_zh,
                     ind.name_en,
                     ind.unit,
-                    run.scores[k],
+                    points,
                     ind.max,
                     value,
-                    run.missing[k],
+                    missing,
                     ind.departments,
-                    inputs,
-                    explanation,
-                )
+                    {c: values.get(c) for c in ind.rule.elements},
+                    ind.rule.explain(facts, value, note),
+                ),
             )
-            k += 1
-        dims.append(
-            DimensionScore(dim.code, dim.name_zh, dim.name_en, run.dimensions[d], dim.weight, tuple(scored))
-        )
+            for ind, points, value, missing, note in zip(
+                plan.indicators, run.scores, run.values, run.missing, run.notes, strict=True
+            )
+        ]
+    else:
+        rows = [
+            new(
+                IndicatorScore,
+                (
+                    ind.code,
+                    ind.name_zh,
+                    ind.name_en,
+                    ind.unit,
+                    points,
+                    ind.max,
+                    value,
+                    missing,
+                    ind.departments,
+                    EMPTY,
+                    EMPTY,
+                ),
+            )
+            for ind, points, value, missing in zip(
+                plan.indicators, run.scores, run.values, run.missing, strict=True
+            )
+        ]
+    dims = tuple(
+        [
+            new(DimensionScore, (dim.code, dim.name_zh, dim.name_en, points, dim.weight, tuple(rows[a:b])))
+            for dim, points, (a, b) in zip(scheme.dimensions, run.dimensions, plan.bounds, strict=True)
+        ]
+    )
     return Breakdown(
         scheme.code,
         scheme.version,
@@ -158,5 +178,5 @@ def score(scheme: Scheme, facts: Facts, region: str | None = None, *, explain: b
         run.tier,
         not run.missing_by_department,
         run.missing_by_department,
-        tuple(dims),
+        dims,
     )

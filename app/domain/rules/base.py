@@ -27,7 +27,7 @@ AMOUNT_QUANTUM = Decimal("0.01")
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 #: one indicator's result: (points, the scored value, inputs missing, a note for `explain`).
-#: Points may exceed the max or fall below 0; the plan clamps them before rounding.
+#: Points lie within [0, the indicator's max] (each kind keeps them there); the plan rounds them.
 Evaluation = tuple[Decimal, Decimal | str | None, tuple[str, ...], object]
 #: a compiled rule: the facts of one region-year -> its evaluation. Runs on the hot path of
 #: rankings: flat precomputed data, no objects made beyond the result tuple.
@@ -210,7 +210,8 @@ class RuleKind(ABC):
 
     @abstractmethod
     def compile(self, max: Decimal, registries: Mapping[str, Registry]) -> Evaluator:
-        """The flat evaluator the scoring plan calls for every region-year."""
+        """The flat evaluator the scoring plan calls for every region-year. Its points must lie
+        within [0, max] (the property tests check every kind on random facts)."""
 
     @abstractmethod
     def explain(self, facts: Facts, value: Decimal | str | None, note: object) -> dict[str, Any]:

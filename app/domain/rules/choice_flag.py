@@ -117,7 +117,8 @@ class ChoiceFlag(RuleKind):
             total = table.get(choice, ZERO) if isinstance(choice, str) else ZERO
             if flag is True:
                 total += flag_points
-            return (total if total < cap else cap), choice if isinstance(choice, str) else None, missing, None
+            points = cap if total > cap else total if total > ZERO else ZERO  # choice points may be negative
+            return points, choice if isinstance(choice, str) else None, missing, None
 
         return evaluate
 
