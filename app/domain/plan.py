@@ -35,6 +35,9 @@ class Run(NamedTuple):
     missing_by_department: dict[str, tuple[str, ...]]
 
 
+_new = tuple.__new__  # a NamedTuple made without its argument parsing (one per region-year)
+
+
 class Plan:
     """The compiled form of one scheme (see the module doc)."""
 
@@ -83,7 +86,7 @@ class Plan:
                 tier = candidate
                 break
         by_department = self._by_department(missing) if any(missing) else {}
-        return Run(scores, values, missing, notes, dims, total, tier, by_department)
+        return _new(Run, (scores, values, missing, notes, dims, total, tier, by_department))
 
     def _by_department(self, missing: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, ...]]:
         found: dict[str, list[str]] = {}
