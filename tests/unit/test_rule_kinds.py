@@ -204,7 +204,12 @@ def test_a_zero_or_absent_denominator_scores_zero_and_is_reported(denominator: D
     assert share.score == 0 and share.value is None
     assert share.missing_inputs == ("public_expenditure",)
     assert "public_expenditure" in b.missing_by_department["finance"] and not b.complete
-    assert dict(share.explanation) == {"kind": "banded", "lower": None, "upper": None}
+    expected: dict[str, Any] = {"kind": "banded", "lower": None, "upper": None}
+    if denominator is not None:  # stored but unusable: the explanation says why
+        expected["invalid_inputs"] = {
+            "public_expenditure": "is 0: the ratio is undefined, so the indicator scores 0"
+        }
+    assert dict(share.explanation) == expected
     assert score(scheme, f, explain=False).total == b.total == D(4)  # 5000 -> 4 points
     g = {i.code: i for i in gaps(scheme, f).indicators}["fiscal_st_share"]
     assert g.options == () and g.note == "post public_expenditure first: the ratio needs its denominator"

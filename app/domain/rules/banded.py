@@ -64,6 +64,7 @@ class Banded(RuleKind):
         {
             "lower": "{threshold, score}: the knot at or below the value; null when the value is missing",
             "upper": "{threshold, score}: the next knot above the value; null at or above the last knot",
+            "invalid_inputs": "{element: reason}: inputs present but unusable (a zero denominator); only then",
         }
     )
     source: Source
@@ -164,7 +165,9 @@ class Banded(RuleKind):
 
     def explain(self, facts: Facts, value: Decimal | str | None, note: object) -> dict[str, Any]:
         if not isinstance(note, int):
-            return {"kind": self.kind, "lower": None, "upper": None}
+            missing: dict[str, Any] = {"kind": self.kind, "lower": None, "upper": None}
+            invalid = self.source.invalid_inputs(facts.values)
+            return {**missing, "invalid_inputs": invalid} if invalid else missing
         upper = self.knots[note + 1] if note + 1 < len(self.knots) else None
         return {"kind": self.kind, "lower": knot_dict(self.knots[note]), "upper": knot_dict(upper)}
 

@@ -50,6 +50,7 @@ class StepTable(RuleKind):
         {
             "bracket": "{from, points}: the bracket the value falls in; null when the value is missing",
             "next": "{from, points}: the next bracket up; null in the top bracket",
+            "invalid_inputs": "{element: reason}: inputs present but unusable (a zero denominator); only then",
         }
     )
     source: Source
@@ -119,7 +120,9 @@ class StepTable(RuleKind):
 
     def explain(self, facts: Facts, value: Decimal | str | None, note: object) -> dict[str, Any]:
         if not isinstance(note, int):
-            return {"kind": self.kind, "bracket": None, "next": None}
+            missing: dict[str, Any] = {"kind": self.kind, "bracket": None, "next": None}
+            invalid = self.source.invalid_inputs(facts.values)
+            return {**missing, "invalid_inputs": invalid} if invalid else missing
         after = self.brackets[note + 1] if note + 1 < len(self.brackets) else None
         return {"kind": self.kind, "bracket": _bracket(self.brackets[note]), "next": _bracket(after)}
 
