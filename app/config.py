@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     max_bulk_rows: int = Field(20_000, ge=1)
     #: breakdowns and rankings kept in memory per process (entries)
     score_cache_size: int = Field(50_000, ge=0)
+    #: signs the browser's session cookie (/login); unset, each process makes a random one at start,
+    #: so sessions end with the process and do not carry across workers or replicas
+    session_secret: SecretStr | None = None
     #: mount /bench/bare, which serves fixed bytes from memory (for benchmarks only)
     bench_routes: bool = False
 
