@@ -102,6 +102,8 @@ async def test_docs_and_redoc_load_their_assets_from_this_service(web: httpx.Asy
             assert a.status_code == 200, url
             assert len(a.content) > 1000, url  # the real bundles, not an empty stand-in
     assert "/openapi.json" in (await web.get("/docs")).text
+    redoc = await web.get("/static/docs/redoc.standalone.js")
+    assert b"cdn.redoc.ly" not in redoc.content and len(redoc.content) > 500_000
 
 
 async def test_no_page_names_another_host(api: httpx.AsyncClient, web: httpx.AsyncClient) -> None:

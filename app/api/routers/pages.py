@@ -49,8 +49,30 @@ def _docs_assets() -> Path:
     return Path(str(resources.files("fastapi_offline") / "static"))
 
 
+#: pages of our own templates: no script at all, styles inline, forms post only here
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+#: Swagger UI and ReDoc: their bundles and inline start-up scripts, everything else from this host
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
+
+
 def _html(body: str, status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(body, status_code=status_code, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(
+        body,
+        status_code=status_code,
+        headers={"Cache-Control": "no-store", "Content-Security-Policy": PAGE_POLICY},
+    )
+
+
+def _docs(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = DOCS_POLICY
+    return page
 
 
 def _local(next_url: str | None) -> str:
@@ -128,7 +150,7 @@ async def logout(request: Request) -> Response:
 async def swagger_ui(request: Request) -> HTMLResponse:
     app: FastAPI = request.app
     root = request.scope.get("root_path", "")
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url=f"{root}{app.openapi_url}",
         title=f"{app.title} {__version__} - Swagger UI",
         oauth2_redirect_url=f"{root}/docs/oauth2-redirect",
@@ -138,24 +160,47 @@ async def swagger_ui(request: Request) -> HTMLResponse:
         # no validator badge: it would be fetched from another host
         swagger_ui_parameters={"validatorUrl": None},
     )
+    return _docs(page)
 
 
 @router.get("/docs/oauth2-redirect", response_class=HTMLResponse)
 async def swagger_ui_redirect() -> HTMLResponse:
-    return get_swagger_ui_oauth2_redirect_html()
+    return _docs(get_swagger_ui_oauth2_redirect_html())
 
 
 @router.get("/redoc", response_class=HTMLResponse)
 async def redoc(request: Request) -> HTMLResponse:
     app: FastAPI = request.app
     root = request.scope.get("root_path", "")
-    return get_redoc_html(
+    page = get_redoc_html(
         openapi_url=f"{root}{app.openapi_url}",
         title=f"{app.title} {__version__} - ReDoc",
         redoc_js_url=f"{root}{DOCS_STATIC}/redoc.standalone.js",
         redoc_favicon_url=f"{root}{DOCS_STATIC}/favicon.png",
         with_google_fonts=False,
     )
+    return _docs(page)
+
+
+#: ReDoc's side menu loads its vendor's logo from a CDN; served with this swapped for an empty image
+#: (ReDoc hides a logo that fails to load), the bundle asks nothing of another host
+REDOC_LOGO = b'src:"https://cdn.redoc.ly/redoc/logo-mini.svg"'
+_redoc_bundle: bytes | None = None
+
+
+def _redoc_js() -> bytes:
+    global _redoc_bundle
+    if _redoc_bundle is None:
+        _redoc_bundle = (
+            (_docs_assets() / "redoc.standalone.js").read_bytes().replace(REDOC_LOGO, b'src:"data:,"')
+        )
+    return _redoc_bundle
+
+
+@router.get(f"{DOCS_STATIC}/redoc.standalone.js")
+async def redoc_bundle() -> Response:
+    body = await run_in_threadpool(_redoc_js)
+    return Response(body, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"})
 
 
 # ----------------------------------------------------------------------------------- reports
@@ -252,6 +297,6 @@ def _sign_in_redirect(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """Mount the docs assets and the pages on `app` (built with docs_url and redoc_url None)."""
     app.state.reports = ReportCache(REPORT_CACHE_SIZE)
-    app.mount(DOCS_STATIC, StaticFiles(directory=_docs_assets()), name="docs-static")
     app.add_exception_handler(SignInRequired, _sign_in_redirect)
-    app.include_router(router)
+    app.include_router(router)  # before the mount, so that the ReDoc bundle route wins
+    app.mount(DOCS_STATIC, StaticFiles(directory=_docs_assets()), name="docs-static")
