@@ -403,3 +403,39 @@ async def test_a_report_follows_a_write(api: httpx.AsyncClient, web: httpx.Async
     r = await api.put(f"/data/2020/{XINHUA}/high_tech_enterprises", json={"value": 40})
     assert r.status_code == 200
     assert 'id="total">8.00<' in (await web.get(url, headers=AUTH)).text  # knot 40 -> 8
+
+
+async def test_a_published_year_says_so_with_its_time(api: httpx.AsyncClient, web: httpx.AsyncClient) -> None:
+    await world(api)
+    r = await api.post("/periods/2020/lock")
+    assert r.status_code == 200, r.text
+    published_at = r.json()["published_at"]  # e.g. 2026-11-27T11:30:05.123456Z
+    day, hm = published_at[:10], published_at[11:16]
+    for url in (f"/reports/2020/{CHANGAN}", f"/reports/2020?parent={SJZ}"):
+        text = text_of((await web.get(url, headers=AUTH)).text)
+        assert "数据状态: 已发布" in text and "草稿" not in text, url
+        assert f"发布时间 {day} {hm}" in text, url  # shown in the server's zone: UTC here
+    # the published report is the snapshot's: the same worked-example total
+    assert 'id="total">62.20<' in (await web.get(f"/reports/2020/{CHANGAN}", headers=AUTH)).text
+
+
+async def test_odd_but_valid_addresses_answer(api: httpx.AsyncClient, web: httpx.AsyncClient) -> None:
+    await world(api)
+    # a city's own report (ranked among cities: one), the bulletin of every region, the landing in English
+    for url in (
+        f"/reports/2020/{SJZ}",
+        "/reports/2020",
+        "/reports/2019?lang=en",
+        "/?lang=en",
+        "/login?next=//x",
+    ):
+        r = await web.get(url, headers=AUTH)
+        assert r.status_code == 200, (url, r.text[:300])
+    text = text_of((await web.get("/reports/2020", headers=AUTH)).text)
+    assert "全部地区" in text and "参评地区 3" in text
+    # a year without a previous one: no changes to show, nothing invented
+    text = text_of((await web.get(f"/reports/2019/{CHANGAN}", headers=AUTH)).text)
+    assert (
+        "较上年 –" in text
+        and 'id="total">14.50<' in (await web.get(f"/reports/2019/{CHANGAN}", headers=AUTH)).text
+    )
