@@ -151,6 +151,7 @@ def county_report(session: Session, reader: ScoreReader, year: int, code: str) -
                     "share": _d(i["score"]) / _d(i["max"]) if _d(i["max"]) else Decimal(0),
                     "change": _change(i["score"], before["score"] if before else None),
                     "departments": [_department(scheme, x) for x in i.get("departments", [])],
+                    "choice": _choice(scheme, i.get("inputs", {}), i.get("value")),
                 }
             )
     scored = [i for i in indicators if _d(i["max"]) > 0]
@@ -202,6 +203,18 @@ def county_report(session: Session, reader: ScoreReader, year: int, code: str) -
 def _department(scheme: Scheme, code: str) -> dict[str, Any]:
     d = scheme.departments.get(code)
     return {"code": code, "name_zh": d.name_zh if d else code, "name_en": d.name_en if d else code}
+
+
+def _choice(scheme: Scheme, inputs: dict[str, Any], value: Any) -> dict[str, Any] | None:
+    """The names of a choice value (e.g. st_admin_body's `merged_office`: 合署办公), None otherwise."""
+    if not isinstance(value, str):
+        return None
+    for element in inputs:
+        e = scheme.elements.get(element)
+        for c in e.choices if e else ():
+            if c.code == value:
+                return {"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en}
+    return None
 
 
 def _element(scheme: Scheme, code: str) -> dict[str, Any]:

@@ -334,6 +334,7 @@ async def test_county_report_shows_the_worked_example(api: httpx.AsyncClient, we
     assert "高新技术企业数量 70 家 9.00 / 10" in text
     assert "地方财政科技支出 3,000 万元 3.50 / 5" in text and "1.50 区财政局" in text
     assert "万人有效发明专利拥有量 6.3333 件/万人 4.94 / 6" in text
+    assert "科技管理机构情况 合署办公 3.00 / 5" in text  # example.json: merged_office 2 + leading group 1
     # high_tech_enterprises: 9 in 2020 against 8 in 2019 (40 enterprises)
     assert "高新技术企业数量 70 家 9.00 / 10 1.00 区科技局 ▲ +1.00" in text
     # the largest losses: parks 6 - 0 = 6; service institutions 6 - 1.5 = 4.5; platforms 8 - 3 = 5
