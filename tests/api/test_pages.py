@@ -121,6 +121,14 @@ async def test_no_page_names_another_host(api: httpx.AsyncClient, web: httpx.Asy
         r = await web.get(path, headers=AUTH)
         assert r.status_code == 200, (path, r.text[:300])
         assert other_hosts(r.text) == set(), (path, other_hosts(r.text))
+        # and the browser is told to fetch nothing from anywhere else
+        policy = r.headers["content-security-policy"]
+        assert policy.startswith(
+            "default-src 'none'"
+            if not path.startswith("/docs") and path != "/redoc"
+            else "default-src 'self'"
+        )
+        assert "http" not in policy and "*" not in policy, policy
 
 
 async def test_pages_stay_out_of_the_api_contract(web: httpx.AsyncClient) -> None:

@@ -248,7 +248,9 @@ def _respond(body: bytes, fmt: str, filename: str) -> Response:
             },
         )
     return Response(
-        body, media_type="text/html; charset=utf-8", headers={"Cache-Control": "private, no-cache"}
+        body,
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "private, no-cache", "Content-Security-Policy": PAGE_POLICY},
     )
 
 
