@@ -90,6 +90,12 @@ async def test_landing_page_links_docs_reports_health_and_openapi(web: httpx.Asy
     assert "innomon" in r.text and "0.1.0" in r.text
 
 
+async def test_the_api_address_serve_prints_leads_to_the_docs(web: httpx.AsyncClient) -> None:
+    for path in ("/api/v1", "/api/v1/"):
+        r = await web.get(path)
+        assert r.status_code == 307 and r.headers["location"] == "/docs", path
+
+
 async def test_docs_and_redoc_load_their_assets_from_this_service(web: httpx.AsyncClient) -> None:
     for page in ("/docs", "/redoc"):
         r = await web.get(page)

@@ -102,6 +102,13 @@ async def landing(request: Request, lang: Lang = "zh") -> HTMLResponse:
     return _html(render_html("landing.html", {**context, "signed_in": signed_in}, lang))
 
 
+@router.get("/api/v1")
+@router.get("/api/v1/")
+async def api_root() -> Response:
+    """The address `serve` prints: a person who opens it is shown the API's docs."""
+    return RedirectResponse("/docs", status_code=307)
+
+
 # ----------------------------------------------------------------------------------- sign-in
 
 
