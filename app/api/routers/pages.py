@@ -36,8 +36,9 @@ from app.reports.render import ReportCache, render_html, render_pdf
 from app.services.scores import ScoreReader
 
 DOCS_STATIC = "/static/docs"
-#: reports kept in memory per process (HTML and PDF, each language counted apart)
-REPORT_CACHE_SIZE = 256
+#: reports kept in memory per process, each language apart: HTML pages (tens of kB each) and PDFs
+#: (hundreds of kB each)
+REPORT_CACHE_SIZES = {"html": 512, "pdf": 32}
 
 Lang = Annotated[Literal["zh", "en"], Query(description="the report's language")]
 Format = Annotated[Literal["html", "pdf"], Query(description="html for the browser, pdf to print")]
@@ -216,7 +217,7 @@ async def redoc_bundle() -> Response:
 def _report(
     db: Database,
     reader: ScoreReader,
-    cache: ReportCache,
+    caches: dict[str, ReportCache],
     kind: str,
     year: int,
     code: str | None,
@@ -234,7 +235,7 @@ def _report(
         )
         return render_pdf(html) if fmt == "pdf" else html.encode()
 
-    return cache.get_or_make(key, version, make)
+    return caches[fmt].get_or_make(key, version, make)
 
 
 def _context(session: Session, reader: ScoreReader, kind: str, year: int, code: str | None) -> dict[str, Any]:
@@ -305,7 +306,7 @@ def _sign_in_redirect(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Mount the docs assets and the pages on `app` (built with docs_url and redoc_url None)."""
-    app.state.reports = ReportCache(REPORT_CACHE_SIZE)
+    app.state.reports = {fmt: ReportCache(size) for fmt, size in REPORT_CACHE_SIZES.items()}
     app.add_exception_handler(SignInRequired, _sign_in_redirect)
     app.include_router(router)  # before the mount, so that the ReDoc bundle route wins
     app.mount(DOCS_STATIC, StaticFiles(directory=_docs_assets()), name="docs-static")
