@@ -414,7 +414,12 @@ async def test_unknown_year_or_region_is_a_problem(api: httpx.AsyncClient, web: 
 async def test_a_report_follows_a_write(api: httpx.AsyncClient, web: httpx.AsyncClient) -> None:
     await world(api)
     url = f"/reports/2020/{XINHUA}"
-    assert 'id="total">5.00<' in (await web.get(url, headers=AUTH)).text
+    first = await web.get(url, headers=AUTH)
+    assert 'id="total">5.00<' in first.text
+    cache = api._transport.app.state.reports["html"]  # type: ignore[attr-defined]
+    made = [k for k in cache.data if k[:3] == ("county", 2020, XINHUA)]
+    assert len(made) == 1  # kept, keyed by the data versions it was made from
+    assert (await web.get(url, headers=AUTH)).content == first.content  # served from the cache
     r = await api.put(f"/data/2020/{XINHUA}/high_tech_enterprises", json={"value": 40})
     assert r.status_code == 200
     assert 'id="total">8.00<' in (await web.get(url, headers=AUTH)).text  # knot 40 -> 8
