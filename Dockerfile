@@ -24,6 +24,14 @@ RUN python -m venv /opt/innomon \
     && /opt/innomon/bin/python -m compileall -q /opt/innomon
 
 FROM python:3.12-slim
+# PDF reports: WeasyPrint lays text out with pango (and subsets fonts with harfbuzz), and the
+# reports' Chinese needs a CJK font (Noto Sans CJK, embedded into every PDF). Debian's versions
+# follow the base image, so they are not pinned here.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/innomon /opt/innomon
 # A numeric, unprivileged user; /data holds the SQLite file when no database URL is given.
 RUN mkdir -p /data && chown 10001:10001 /data

@@ -297,7 +297,8 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _first_admin_key(engine, settings, err)
     engine.dispose()
     print(
-        f"innomon: serving on http://{host}:{port}/api/v1 (database {_redact(settings.database_url)})",
+        f"innomon: serving on http://{host}:{port}/api/v1 (database {_redact(settings.database_url)})\n"
+        f"innomon: API docs at http://{host}:{port}/docs, reports at http://{host}:{port}/",
         file=err,
     )
     # uvicorn drains in-flight requests on SIGTERM/SIGINT, then re-raises the signal to the handler

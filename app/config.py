@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     db_lock_timeout: float = Field(5.0, gt=0, le=3600)
     #: seconds to wait for a free pooled connection
     db_pool_timeout: float = Field(2.0, gt=0, le=300)
+    #: signs the browser's session cookie (/login); unset, each process makes a random one at start,
+    #: so sessions end with the process and do not carry across workers or replicas
+    session_secret: SecretStr | None = None
     #: mount /bench/bare, which serves fixed bytes from memory (for benchmarks only)
     bench_routes: bool = False
 

@@ -16,7 +16,7 @@ from app.api import problems
 from app.api.deps import Database, get_actor
 from app.api.limits import RequestLimits
 from app.api.routers import analytics as analytics_routes
-from app.api.routers import audit, data, health, periods, regions, registry, schemes, scores
+from app.api.routers import audit, data, health, pages, periods, regions, registry, schemes, scores
 from app.api.routers import targets as target_routes
 from app.config import Settings, get_settings
 from app.db.engine import make_engine, session_scope, writer
@@ -73,6 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        # /docs and /redoc are served by the pages router with their assets from this service
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = Database(engine)
@@ -89,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     observability.install(app)
     app.include_router(health.router)
+    pages.install(app)
     for r in (
         schemes.router,
         regions.router,

@@ -122,3 +122,4 @@ def test_serve_demo_answers_on_a_fresh_directory(tmp_path: Path) -> None:
         b = httpx.get(f"{base}/api/v1/scores/2024/130102", headers=AUTH).json()
         assert b["region"] == "130102" and b["complete"] is True
     assert "demo: registry items" in output[0]
+    assert f"API docs at {base}/docs" in output[0]

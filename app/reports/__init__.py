@@ -1,0 +1,1 @@
+"""Pages people read: the county report and the round bulletin (HTML and PDF), with SVG charts."""
