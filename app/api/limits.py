@@ -39,7 +39,12 @@ class BodySizeLimit:
                 return
             if message["type"] != "http.request" or not message.get("more_body", False):
                 break
-        if any(b"\\u0000" in c.get("body", b"") or b"\x00" in c.get("body", b"") for c in chunks):
+        # an uploaded file (multipart) is binary: an XLSX workbook is a ZIP archive full of NUL
+        # bytes; the import reads it and refuses text that holds NUL itself
+        upload = dict(scope["headers"]).get(b"content-type", b"").lower().startswith(b"multipart/")
+        if not upload and any(
+            b"\\u0000" in c.get("body", b"") or b"\x00" in c.get("body", b"") for c in chunks
+        ):
             await self._refuse_nul(scope, send)
             return
 

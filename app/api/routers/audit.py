@@ -4,13 +4,15 @@ import json
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from app.api.deps import DbDep, Limit, Offset
+from app.api.exports import EXPORT_CONTENT, FormatQuery, exported
 from app.api.problems import responses
 from app.api.schemas import AuditPage
 from app.db.tables import AuditEvent
 from app.services import audit
+from app.spreadsheets import tables
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -33,9 +35,10 @@ def event_read(e: AuditEvent) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=AuditPage, responses=responses(422))
+@router.get("", response_model=AuditPage, responses={**EXPORT_CONTENT, **responses(422)})
 def list_audit(
     db: DbDep,
+    request: Request,
     region: str | None = Query(None, max_length=12),
     year: int | None = Query(None, ge=1949, le=2100),
     element: str | None = Query(None, max_length=64),
@@ -43,6 +46,7 @@ def list_audit(
     since: datetime | None = Query(None, description="changes at or after this time (ISO 8601)"),
     limit: Limit = 100,
     offset: Offset = 0,
+    fmt: FormatQuery = None,
 ) -> Any:
     """The audit trail, oldest first: every create, update and delete, with actor and both states."""
     with db.read() as session:
@@ -56,4 +60,5 @@ def list_audit(
             limit=limit,
             offset=offset,
         )
-        return {"items": [event_read(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+        body = {"items": [event_read(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+    return exported(request, fmt, body, tables.audit, "审计记录", "audit")
