@@ -100,6 +100,7 @@ class Where:
     row: int  # 0-based row in the sheet
     columns: dict[str, int]  # field -> 0-based column
     fallback: str  # the field whose cell stands for the row
+    element: str | None = None  # the element of a template's value column
 
 
 @dataclass
@@ -112,6 +113,8 @@ class _Work:
     ) -> None:
         col = where.columns.get(fld, where.columns[where.fallback])
         code = fld if fld in where.columns else where.fallback
+        if where.element is not None and col == where.columns["value"]:
+            code = where.element
         row = sheet_rows[where.row] if where.row < len(sheet_rows) else []
         raw = row[col] if col < len(row) else ""
         p = CellProblem(where.sheet, cell_name(where.row, col), where.row + 1, code, _jsonable(raw), reason)
@@ -408,7 +411,11 @@ def _template_values(
         for j, raw in filled:
             el = elements[j]
             where = Where(
-                DATA_SHEET, i, {**columns, "value": j, "element": j, "year": j, "comment": j}, "value"
+                DATA_SHEET,
+                i,
+                {**columns, "value": j, "element": j, "year": j, "comment": j},
+                "value",
+                el.code,
             )
             _value_cell(el, region, raw, where, value_rows, value_where, deletes)
     return count

@@ -31,7 +31,13 @@ async def world(api: httpx.AsyncClient, engine: Engine) -> AsyncIterator[dict[st
     """Shijiazhuang's three districts and Tangshan's Lunan, period 2020, and department keys."""
     await seed_regions(api)
     for body in (
-        {"code": TANGSHAN, "name_zh": "唐山市", "name_en": "Tangshan", "level": "city", "parent_code": "130000"},
+        {
+            "code": TANGSHAN,
+            "name_zh": "唐山市",
+            "name_en": "Tangshan",
+            "level": "city",
+            "parent_code": "130000",
+        },
         {"code": LUNAN, "name_zh": "路南区", "name_en": "Lunan", "level": "county", "parent_code": TANGSHAN},
     ):
         assert (await api.post("/regions", json=body)).status_code == 201
@@ -63,10 +69,17 @@ def workbook_bytes(book: openpyxl.Workbook) -> bytes:
 
 
 async def upload(
-    api: httpx.AsyncClient, content: bytes, headers: dict[str, str] | None = None, name: str = "data.xlsx", **params: Any
+    api: httpx.AsyncClient,
+    content: bytes,
+    headers: dict[str, str] | None = None,
+    name: str = "data.xlsx",
+    **params: Any,
 ) -> httpx.Response:
     return await api.post(
-        "/imports/2020", files={"file": (name, content, "application/octet-stream")}, params=params, headers=headers
+        "/imports/2020",
+        files={"file": (name, content, "application/octet-stream")},
+        params=params,
+        headers=headers,
     )
 
 
@@ -116,7 +129,12 @@ async def test_template_of_a_department_key(api: httpx.AsyncClient, world: dict[
     assessed = rules["G3:G5"]
     assert (assessed.type, assessed.formula1, assessed.formula2) == ("decimal", "0", "5")
     lists = book["代码表"]
-    assert [lists.cell(r, 1).value for r in range(2, 6)] == ["独立行政科技管理部门", "合署办公", "加挂科技局牌子", "无"]
+    assert [lists.cell(r, 1).value for r in range(2, 6)] == [
+        "独立行政科技管理部门",
+        "合署办公",
+        "加挂科技局牌子",
+        "无",
+    ]
     notes = [[c.value for c in row] for row in book["说明"].iter_rows()]
     assert ["数据年度 year", "2020"] == notes[0][:2]
     assert any(row[0] == "agri_industrialization_rate" for row in notes) is False
@@ -136,6 +154,239 @@ async def test_template_of_statistics_has_percent_validation_and_no_registries(
     assert ws.cell(1, col).value == "农业产业化经营率（%）"
 
 
-async def test_admin_template_needs_a_department(api: httpx.AsyncClient, world: dict[str, dict[str, str]]) -> None:
+async def test_admin_template_needs_a_department(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]]
+) -> None:
     body = assert_problem(await api.get("/templates/2020.xlsx"), 422)
     assert body["errors"][0]["field"] == "department"
+
+
+async def test_filled_template_round_trip_dry_run_then_import(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]], engine: Engine
+) -> None:
+    book = await template(api, world["st"])
+    ws = book["数据"]
+    ws.cell(row_of(ws, CHANGAN), column_of(ws, "high_tech_enterprises")).value = 40
+    ws.cell(row_of(ws, CHANGAN), column_of(ws, "st_admin_body")).value = "独立行政科技管理部门"
+    ws.cell(row_of(ws, CHANGAN), column_of(ws, "st_leading_group")).value = "是"
+    ws.cell(row_of(ws, QIAOXI), column_of(ws, "tech_smes")).value = "120"  # typed as text
+    ws.cell(row_of(ws, QIAOXI), column_of(ws, "st_management_innovation_score")).value = 3.5
+    plat = book["平台"]
+    plat.append(
+        [None, "长安区", "重点实验室", "省级", "某重点实验室", "2018-06-01", None, None, "冀科〔2018〕1号"]
+    )
+    content = workbook_bytes(book)
+
+    dry = await upload(api, content, world["st"], dry_run="true")
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["dry_run"] is True and dry.json()["format"] == "xlsx"
+    assert dry.json()["sheets"]["数据"] == {
+        "rows": 2,
+        "created": 5,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 0,
+    }
+    assert dry.json()["sheets"]["平台"]["created"] == 1
+    assert stored(engine) == {}
+    assert (await api.get("/platforms")).json()["total"] == 0
+
+    done = await upload(api, content, world["st"])
+    assert done.status_code == 200, done.text
+    assert stored(engine) == {
+        (CHANGAN, "high_tech_enterprises"): 40.0,
+        (CHANGAN, "st_admin_body"): "independent",
+        (CHANGAN, "st_leading_group"): "true",
+        (QIAOXI, "tech_smes"): 120.0,
+        (QIAOXI, "st_management_innovation_score"): 3.5,
+    }
+    items = (await api.get("/platforms")).json()["items"]
+    assert [(i["region"], i["type"], i["level"], i["recognized_on"]) for i in items] == [
+        (CHANGAN, "key_lab", "provincial", "2018-06-01")
+    ]
+    # the same file again changes nothing
+    again = await upload(api, content, world["st"])
+    assert (
+        again.json()["sheets"]["数据"]["unchanged"] == 5 and again.json()["sheets"]["平台"]["unchanged"] == 1
+    )
+    # the scores: by hand from DESIGN.md's bands. 长安区: high_tech_enterprises 40 -> 8 points;
+    # st_admin_body independent 4 + leading group 1 = 5; a provincial key lab 1 point.
+    b = (await api.get(f"/scores/2020/{CHANGAN}")).json()
+    points = {i["code"]: i["score"] for d in b["dimensions"] for i in d["indicators"]}
+    assert points["high_tech_enterprises"] == 8 and points["st_admin_body"] == 5
+    assert points["innovation_platforms"] == 1
+
+
+async def test_template_import_scores_the_same_as_the_json_path(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]]
+) -> None:
+    values = {
+        "high_tech_enterprises": 57,
+        "tech_smes": 333,
+        "st_admin_body": "nameplate",
+        "st_leading_group": False,
+        "st_management_innovation_score": 2.25,
+    }
+    book = await template(api, world["st"])
+    ws = book["数据"]
+    labels = {"nameplate": "加挂科技局牌子", False: "否"}
+    for element, value in values.items():
+        ws.cell(row_of(ws, XINHUA), column_of(ws, element)).value = labels.get(value, value)  # type: ignore[call-overload]
+    assert (await upload(api, workbook_bytes(book), world["st"])).status_code == 200
+    await seed_period(api, 2021)
+    rows = [{"region": XINHUA, "element": e, "value": v} for e, v in values.items()]
+    assert (await api.post("/data/2021", json={"values": rows})).status_code == 200
+    from_sheet = (await api.get(f"/scores/2020/{XINHUA}")).json()
+    from_json = (await api.get(f"/scores/2021/{XINHUA}")).json()
+    assert from_sheet["total"] == from_json["total"] and from_sheet["dimensions"] == from_json["dimensions"]
+
+
+def bad(body: dict[str, Any], sheet: str = "数据") -> dict[str, dict[str, Any]]:
+    return {e["cell"]: e for e in body["errors"] if e["sheet"] == sheet}
+
+
+async def test_every_bad_cell_is_named_and_nothing_is_written(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]], engine: Engine
+) -> None:
+    book = await template(api, world["admin"], department="science_tech")
+    ws = book["数据"]
+    hte, smes, body_, group, assessed = (
+        column_of(ws, c)
+        for c in (
+            "high_tech_enterprises",
+            "tech_smes",
+            "st_admin_body",
+            "st_leading_group",
+            "st_management_innovation_score",
+        )
+    )
+    ws.cell(3, hte).value = 12  # a good cell: still not written, since the file has bad ones
+    ws.cell(3, smes).value = "很多"  # wrong type
+    ws.cell(4, hte).value = 12.5  # a count with a fraction
+    ws.cell(4, assessed).value = 7  # out of range 0-5
+    ws.cell(4, body_).value = "独立部门"  # not a label of the scheme
+    ws.cell(5, group).value = "也许"  # a flag that is neither 是 nor 否
+    ws.cell(5, hte).value = -3  # negative
+    ws.append(["139999", None, 5])  # unknown region code
+    ws.append([None, "不存在区", 5])  # unknown region name
+    plat = book["平台"]
+    plat.append([None, CHANGAN, "重点实验室", "省级", "某实验室", "2018-13-45"])  # bad date
+    plat.append([None, CHANGAN, "火箭基地", "县级", "某基地", "2018-06-01"])  # unknown type and level
+    r = await upload(api, workbook_bytes(book))
+    body = assert_problem(r, 422)
+    cells = bad(body)
+    letter = openpyxl.utils.get_column_letter
+    assert cells[f"{letter(smes)}3"]["reason"] == "must be a number"
+    assert cells[f"{letter(smes)}3"]["received"] == "很多"
+    assert cells[f"{letter(smes)}3"]["column"] == "tech_smes" and cells[f"{letter(smes)}3"]["row"] == 3
+    assert cells[f"{letter(hte)}4"]["reason"] == "must be a whole number"
+    assert "between 0 and 5" in cells[f"{letter(assessed)}4"]["reason"]
+    assert "unknown choice '独立部门'" in cells[f"{letter(body_)}4"]["reason"]
+    assert cells[f"{letter(group)}5"]["reason"] == "must be true or false"
+    assert cells[f"{letter(hte)}5"]["reason"] == "must not be negative"
+    # the template holds the four counties in rows 3 to 6; the two rows appended are 7 and 8
+    assert "unknown region '139999'" in cells["A7"]["reason"] and cells["A7"]["sheet"] == "数据"
+    assert "unknown region '不存在区'" in cells["B8"]["reason"]
+    plat_cells = {e["cell"]: e for e in body["errors"] if e["sheet"] == "平台"}
+    assert "must be a date" in plat_cells["F3"]["reason"] and plat_cells["F3"]["received"] == "2018-13-45"
+    assert "unknown platform type '火箭基地'" in plat_cells["C4"]["reason"]
+    assert "unknown level '县级'" in plat_cells["D4"]["reason"]
+    assert len(body["errors"]) == 11
+    assert stored(engine) == {} and (await api.get("/platforms")).json()["total"] == 0
+
+
+async def test_rows_outside_the_key_are_403_naming_the_cells(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]], engine: Engine
+) -> None:
+    book = await template(api, world["admin"], department="science_tech")
+    ws = book["数据"]
+    col = column_of(ws, "tech_smes")
+    ws.cell(row_of(ws, CHANGAN), col).value = 10
+    ws.cell(row_of(ws, LUNAN), col).value = 20  # Tangshan: outside the st key's Shijiazhuang
+    r = await upload(api, workbook_bytes(book), world["st"])
+    body = assert_problem(r, 403)
+    letter = openpyxl.utils.get_column_letter(col)
+    assert [(e["cell"], e["column"]) for e in body["errors"]] == [
+        (f"{letter}{row_of(ws, LUNAN)}", "tech_smes")
+    ]
+    assert "outside the key's region" in body["errors"][0]["reason"]
+    assert stored(engine) == {}
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n\x00\x00", "data.pdf"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "data.xls"),
+        (b"PK\x03\x04" + b"\x00" * 100, "broken.xlsx"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "data.png"),
+    ],
+)
+async def test_a_file_that_is_not_xlsx_or_csv_is_415(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]], content: bytes, name: str
+) -> None:
+    body = assert_problem(await upload(api, content, name=name), 415)
+    assert "XLSX" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix", "reported"),
+    [("utf-8", b"", "UTF-8"), ("utf-8", b"\xef\xbb\xbf", "UTF-8 with BOM"), ("gb18030", b"", "GB18030")],
+)
+async def test_csv_long_form_in_each_encoding(
+    api: httpx.AsyncClient,
+    world: dict[str, dict[str, str]],
+    engine: Engine,
+    encoding: str,
+    prefix: bytes,
+    reported: str,
+) -> None:
+    # regions and elements by Chinese name, a choice by its label, a comment in Chinese
+    text_ = (
+        "region,element,value,comment\r\n"
+        "长安区,高新技术企业数量,40,年报数\r\n"
+        f"{QIAOXI},st_admin_body,合署办公,\r\n"
+        "新华区,agri_industrialization_rate,62.5,\r\n"
+    )
+    content = prefix + text_.encode(encoding)
+    if encoding == "gb18030":
+        with pytest.raises(UnicodeDecodeError):
+            content.decode("utf-8")  # the test is only worth something if the bytes are not UTF-8
+    r = await upload(api, content, name="data.csv")
+    assert r.status_code == 200, r.text
+    assert r.json()["encoding"] == reported and r.json()["format"] == "csv"
+    assert r.json()["sheets"]["CSV"]["created"] == 3
+    assert stored(engine) == {
+        (CHANGAN, "high_tech_enterprises"): 40.0,
+        (QIAOXI, "st_admin_body"): "merged_office",
+        (XINHUA, "agri_industrialization_rate"): 62.5,
+    }
+    got = (await api.get(f"/data/2020/{CHANGAN}/high_tech_enterprises")).json()
+    assert got["comment"] == "年报数"
+
+
+async def test_csv_bad_cells_and_clear_marker(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]], engine: Engine
+) -> None:
+    assert (await api.put(f"/data/2020/{CHANGAN}/tech_smes", json={"value": 5})).status_code == 201
+    bad_csv = "region,element,value\n长安区,agri_industrialization_rate,150\n长安区,tech_smes,清除\n999999,tech_smes,1\n长安区,no_such,1\n"
+    body = assert_problem(await upload(api, bad_csv.encode(), name="x.csv"), 422)
+    cells = bad(body, "CSV")
+    assert (
+        cells["C2"]["reason"] == "is a percentage and must not exceed 100"
+        and cells["C2"]["received"] == "150"
+    )
+    assert "unknown region '999999'" in cells["A4"]["reason"]
+    assert "unknown element 'no_such'" in cells["B5"]["reason"]
+    assert stored(engine) == {(CHANGAN, "tech_smes"): 5.0}  # the 清除 was not carried out either
+    good = "region,element,value\n长安区,tech_smes,清除\n"
+    r = await upload(api, good.encode(), name="x.csv")
+    assert r.status_code == 200 and r.json()["sheets"]["CSV"]["deleted"] == 1
+    assert stored(engine) == {}
+
+
+async def test_csv_without_header_is_422_at_a1(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]]
+) -> None:
+    body = assert_problem(await upload(api, "130102,tech_smes,5\n".encode(), name="x.csv"), 422)
+    assert body["errors"][0]["cell"] == "A1" and "region,element,value" in body["errors"][0]["reason"]
