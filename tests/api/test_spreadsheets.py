@@ -136,7 +136,7 @@ async def test_template_of_a_department_key(api: httpx.AsyncClient, world: dict[
         "无",
     ]
     notes = [[c.value for c in row] for row in book["说明"].iter_rows()]
-    assert ["数据年度 year", "2020"] == notes[0][:2]
+    assert notes[0][:2] == ["数据年度 year", "2020"]
     assert any(row[0] == "agri_industrialization_rate" for row in notes) is False
     assert any(row[0] == "tech_smes" and row[3] == "家" for row in notes)
 
@@ -388,5 +388,117 @@ async def test_csv_bad_cells_and_clear_marker(
 async def test_csv_without_header_is_422_at_a1(
     api: httpx.AsyncClient, world: dict[str, dict[str, str]]
 ) -> None:
-    body = assert_problem(await upload(api, "130102,tech_smes,5\n".encode(), name="x.csv"), 422)
+    body = assert_problem(await upload(api, b"130102,tech_smes,5\n", name="x.csv"), 422)
     assert body["errors"][0]["cell"] == "A1" and "region,element,value" in body["errors"][0]["reason"]
+
+
+async def scored_world(api: httpx.AsyncClient) -> None:
+    """长安区 with 40 high-tech enterprises (8 points by DESIGN.md's bands) and nothing else;
+    桥西区 with 100 (the max, 10 points), and a comment a spreadsheet would run as a formula."""
+    rows = [
+        {"region": CHANGAN, "element": "high_tech_enterprises", "value": 40, "comment": "=HYPERLINK(\"http://x\")"},
+        {"region": QIAOXI, "element": "high_tech_enterprises", "value": 100, "comment": "-1+2"},
+    ]
+    assert (await api.post("/data/2020", json={"values": rows})).status_code == 200
+
+
+def read_csv(content: bytes) -> list[list[str]]:
+    assert content.startswith(b"\xef\xbb\xbf")
+    assert b"\r\n" in content and b"\n" not in content.replace(b"\r\n", b"")
+    return list(csv.reader(io.StringIO(content[3:].decode("utf-8"), newline="")))
+
+
+async def test_ranking_csv_and_xlsx(api: httpx.AsyncClient, world: dict[str, dict[str, str]]) -> None:
+    await scored_world(api)
+    r = await api.get("/scores/2020", params={"format": "csv", "parent": SJZ})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert 'filename="ranking-2020.csv"' in r.headers["content-disposition"]
+    rows = read_csv(r.content)
+    assert rows[0][:8] == ["rank", "region", "name_zh", "name_en", "level", "parent_code", "total", "tier"]
+    by_region = {row[1]: row for row in rows[1:]}
+    assert by_region[QIAOXI][6] == "10" and by_region[QIAOXI][0] == "1"
+    assert by_region[CHANGAN][6] == "8" and by_region[CHANGAN][7] == "C"
+
+    x = await api.get("/scores/2020", params={"parent": SJZ}, headers={"Accept": XLSX})
+    assert x.status_code == 200 and x.headers["content-type"] == XLSX
+    ws = openpyxl.load_workbook(io.BytesIO(x.content))["排名"]
+    title = ws["A1"].value
+    assert "2020年" in title and "hebei-county-2019" in title and "草稿" in title and "导出时间" in title
+    assert ws["A2"].value == "排名" and ws["G2"].value == "总分" and ws["G3"].value == "total"
+    assert ws["G4"].value == 10 and ws["G4"].number_format == "0.00" and ws["G4"].data_type == "n"
+    assert ws["H4"].fill.fgColor.rgb.endswith("FFC7CE")  # tier C coloured
+    assert ws.freeze_panes == "A4" and ws.auto_filter.ref == f"A3:{openpyxl.utils.get_column_letter(ws.max_column)}6"
+
+
+async def test_formula_injection_is_guarded(api: httpx.AsyncClient, world: dict[str, dict[str, str]]) -> None:
+    await scored_world(api)
+    r = await api.get("/data/2020", params={"format": "csv"})
+    rows = read_csv(r.content)
+    comments = {row[0]: row[4] for row in rows[1:]}
+    assert comments[CHANGAN] == "'=HYPERLINK(\"http://x\")" and comments[QIAOXI] == "'-1+2"
+    x = await api.get("/data/2020", params={"format": "xlsx"})
+    ws = openpyxl.load_workbook(io.BytesIO(x.content)).active
+    cells = [c for row in ws.iter_rows(min_row=4) for c in row if c.column == 5]
+    assert [(c.value, c.data_type) for c in cells] == [('=HYPERLINK("http://x")', "s"), ("-1+2", "s")]
+
+
+async def test_year_wide_read_is_paginated_and_filtered(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]]
+) -> None:
+    await scored_world(api)
+    await api.put(f"/data/2020/{XINHUA}/resident_population", json={"value": 500000})
+    page = (await api.get("/data/2020", params={"limit": 2})).json()
+    assert page["total"] == 3 and [(i["region"], i["element"]) for i in page["items"]] == [
+        (CHANGAN, "high_tech_enterprises"),
+        (QIAOXI, "high_tech_enterprises"),
+    ]
+    rest = (await api.get("/data/2020", params={"limit": 2, "offset": 2})).json()
+    assert [(i["region"], i["value"]) for i in rest["items"]] == [(XINHUA, 500000)]
+    stats = (await api.get("/data/2020", params={"department": "statistics"})).json()
+    assert [i["element"] for i in stats["items"]] == ["resident_population"]
+    one = (await api.get("/data/2020", params={"parent": CHANGAN})).json()
+    assert [i["region"] for i in one["items"]] == [CHANGAN]
+    assert_problem(await api.get("/data/2020", params={"element": "nope"}), 422)
+    assert_problem(await api.get("/data/1999"), 404)
+
+
+@pytest.mark.parametrize(
+    ("path", "sheets"),
+    [
+        (f"/scores/2020/{CHANGAN}", ["得分明细", "总分"]),
+        ("/rounds/2020/summary", ["概况", "梯队", "城市平均", "A类名单", "梯队变化", "排名变化"]),
+        ("/periods/2020/completeness", ["地区", "部门"]),
+        (f"/scores/2020/{CHANGAN}/departments", ["部门", "指标"]),
+        ("/targets/progress?year=2020", ["目标进度"]),
+        ("/audit", ["审计记录"]),
+        ("/data/2020", ["数据"]),
+        ("/scores/2020", ["排名"]),
+    ],
+)
+async def test_every_listed_read_exports(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]], path: str, sheets: list[str]
+) -> None:
+    await scored_world(api)
+    sep = "&" if "?" in path else "?"
+    x = await api.get(f"{path}{sep}format=xlsx")
+    assert x.status_code == 200, x.text
+    book = openpyxl.load_workbook(io.BytesIO(x.content))
+    assert book.sheetnames == sheets
+    c = await api.get(path, headers={"Accept": "text/csv"})
+    assert c.status_code == 200 and c.headers["content-type"].startswith("text/csv")
+    read_csv(c.content)
+    j = await api.get(path)
+    assert j.headers["content-type"].startswith("application/json")
+
+
+async def test_breakdown_export_has_one_row_per_indicator(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]]
+) -> None:
+    await scored_world(api)
+    rows = read_csv((await api.get(f"/scores/2020/{CHANGAN}", params={"format": "csv"})).content)
+    # two tables: the indicators (17 of the scheme, DESIGN.md) and the total
+    assert rows[0] == ["# 得分明细"]
+    indicators = rows[2 : 2 + 17]
+    assert len({r[2] for r in indicators}) == 17
+    hte = next(r for r in indicators if r[2] == "high_tech_enterprises")
+    assert hte[4] == "40" and hte[6] == "8" and hte[7] == "10"
