@@ -83,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         dataset = generate([r["code"] for r in region_rows], [YEAR])
         elements = list(scheme.elements)
         rows = [
-            ValueRow(ry.region, e, v, None) for ry in dataset.values for e, v in ry.values.items() if e in elements
+            ValueRow(ry.region, e, v, None)
+            for ry in dataset.values
+            for e, v in ry.values.items()
+            if e in elements
         ]
         progress(f"{len(region_rows)} regions, {len(rows):,} values")
 
@@ -109,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         cells = len(by_region) * len(elements)
         progress(f"workbook of {len(by_region)} rows x {len(elements)} elements: {len(workbook):,} bytes")
 
-        print(f"\ntemplates for {len(region_rows)} regions (median of {args.rounds}, goal <= {TEMPLATE_GOAL} s)")
+        print(
+            f"\ntemplates for {len(region_rows)} regions (median of {args.rounds}, goal <= {TEMPLATE_GOAL} s)"
+        )
         worst = 0.0
         for dept in scheme.departments:
 
@@ -159,8 +164,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  JSON bulk path (import_values)      {mj:.3f} s")
         print(f"  XLSX workbook (read + import_file)  {ms:.3f} s")
         print(f"  ratio sheet / JSON = {ms / mj:.2f} (goal <= {IMPORT_GOAL})")
-        print(f"\ntemplate: worst department {worst:.3f} s (goal <= {TEMPLATE_GOAL} s) -> {'met' if worst <= TEMPLATE_GOAL else 'NOT met'}")
-        print(f"import: ratio {ms / mj:.2f} (goal <= {IMPORT_GOAL}) -> {'met' if ms / mj <= IMPORT_GOAL else 'NOT met'}")
+        print(
+            f"\ntemplate: worst department {worst:.3f} s (goal <= {TEMPLATE_GOAL} s) -> {'met' if worst <= TEMPLATE_GOAL else 'NOT met'}"
+        )
+        print(
+            f"import: ratio {ms / mj:.2f} (goal <= {IMPORT_GOAL}) -> {'met' if ms / mj <= IMPORT_GOAL else 'NOT met'}"
+        )
         engine.dispose()
     return 0
 

@@ -396,7 +396,12 @@ async def scored_world(api: httpx.AsyncClient) -> None:
     """长安区 with 40 high-tech enterprises (8 points by DESIGN.md's bands) and nothing else;
     桥西区 with 100 (the max, 10 points), and a comment a spreadsheet would run as a formula."""
     rows = [
-        {"region": CHANGAN, "element": "high_tech_enterprises", "value": 40, "comment": "=HYPERLINK(\"http://x\")"},
+        {
+            "region": CHANGAN,
+            "element": "high_tech_enterprises",
+            "value": 40,
+            "comment": '=HYPERLINK("http://x")',
+        },
         {"region": QIAOXI, "element": "high_tech_enterprises", "value": 100, "comment": "-1+2"},
     ]
     assert (await api.post("/data/2020", json={"values": rows})).status_code == 200
@@ -427,7 +432,10 @@ async def test_ranking_csv_and_xlsx(api: httpx.AsyncClient, world: dict[str, dic
     assert ws["A2"].value == "排名" and ws["G2"].value == "总分" and ws["G3"].value == "total"
     assert ws["G4"].value == 10 and ws["G4"].number_format == "0.00" and ws["G4"].data_type == "n"
     assert ws["H4"].fill.fgColor.rgb.endswith("FFC7CE")  # tier C coloured
-    assert ws.freeze_panes == "A4" and ws.auto_filter.ref == f"A3:{openpyxl.utils.get_column_letter(ws.max_column)}6"
+    assert (
+        ws.freeze_panes == "A4"
+        and ws.auto_filter.ref == f"A3:{openpyxl.utils.get_column_letter(ws.max_column)}6"
+    )
 
 
 async def test_formula_injection_is_guarded(api: httpx.AsyncClient, world: dict[str, dict[str, str]]) -> None:
@@ -435,7 +443,7 @@ async def test_formula_injection_is_guarded(api: httpx.AsyncClient, world: dict[
     r = await api.get("/data/2020", params={"format": "csv"})
     rows = read_csv(r.content)
     comments = {row[0]: row[4] for row in rows[1:]}
-    assert comments[CHANGAN] == "'=HYPERLINK(\"http://x\")" and comments[QIAOXI] == "'-1+2"
+    assert comments[CHANGAN] == '\'=HYPERLINK("http://x")' and comments[QIAOXI] == "'-1+2"
     x = await api.get("/data/2020", params={"format": "xlsx"})
     ws = openpyxl.load_workbook(io.BytesIO(x.content)).active
     cells = [c for row in ws.iter_rows(min_row=4) for c in row if c.column == 5]

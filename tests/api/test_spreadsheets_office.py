@@ -87,7 +87,9 @@ async def test_libreoffice_reads_exports_and_templates_and_saves_what_imports(
     resaved = tmp_path / "resaved"
     soffice(resaved, "xlsx:Calc MS Excel 2007 XML", filled)
     content = (resaved / "filled.xlsx").read_bytes()
-    imp = await api.post("/imports/2020", files={"file": ("filled.xlsx", content, "application/octet-stream")})
+    imp = await api.post(
+        "/imports/2020", files={"file": ("filled.xlsx", content, "application/octet-stream")}
+    )
     assert imp.status_code == 200, imp.text
     assert imp.json()["sheets"]["数据"]["created"] == 2
     assert stored(engine)[(CHANGAN, "tech_smes")] == 321.0
