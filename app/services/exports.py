@@ -96,7 +96,7 @@ def year_values(
 
 
 def _item(row: Platform | Award) -> dict[str, Any]:
-    out = {k: getattr(row, k) for k in row.model_fields if k not in ("created_at", "updated_at")}
+    out = {k: getattr(row, k) for k in type(row).model_fields if k not in ("created_at", "updated_at")}
     out["region"] = row.region_code
     return out
 

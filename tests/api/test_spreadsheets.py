@@ -510,3 +510,80 @@ async def test_breakdown_export_has_one_row_per_indicator(
     assert len({r[2] for r in indicators}) == 17
     hte = next(r for r in indicators if r[2] == "high_tech_enterprises")
     assert hte[4] == "40" and hte[6] == "8" and hte[7] == "10"
+
+
+async def test_registry_rows_update_by_id_and_awards_import(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]]
+) -> None:
+    lab = {"region": CHANGAN, "type": "key_lab", "level": "provincial", "name": "某实验室", "recognized_on": "2018-06-01"}
+    created = await api.post("/platforms", json=lab)
+    assert created.status_code == 201
+    book = await template(api, world["st"])
+    plat = book["平台"]
+    # pre-filled with the item and its id, type and level shown by their labels
+    assert [c.value for c in plat[3]][:6] == [created.json()["id"], CHANGAN, "重点实验室", "省级", "某实验室", plat["F3"].value]
+    assert plat["F3"].value.date().isoformat() == "2018-06-01"
+    plat["D3"] = "国家级"  # promoted
+    book["奖励"].append([None, "长安区", "科技奖励", "省级", "省科技进步奖", "2020-05-20", "冀政〔2020〕9号"])
+    r = await upload(api, workbook_bytes(book), world["st"])
+    assert r.status_code == 200, r.text
+    assert r.json()["sheets"]["平台"] == {"rows": 1, "created": 0, "updated": 1, "unchanged": 0, "deleted": 0}
+    assert r.json()["sheets"]["奖励"]["created"] == 1
+    item = (await api.get(f"/platforms/{created.json()['id']}")).json()
+    assert item["level"] == "national"
+    awards = (await api.get("/awards")).json()["items"]
+    assert [(a["type"], a["level"], a["awarded_on"], a["document_number"]) for a in awards] == [
+        ("st_award", "provincial", "2020-05-20", "冀政〔2020〕9号")
+    ]
+    # a statistics key may not write registries: 403 naming the cell of the new row
+    book["奖励"].append([None, "桥西区", "科技项目", "国家级", "某项目", "2020-03-01"])
+    stats = await upload(api, workbook_bytes(book), world["stats"])
+    body = assert_problem(stats, 403)
+    assert [(e["sheet"], e["cell"], e["column"]) for e in body["errors"]] == [("奖励", "B4", "region")]
+    assert "may not write platforms or awards" in body["errors"][0]["reason"]
+
+
+async def test_clear_marker_in_a_template_deletes_and_empty_cells_change_nothing(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]], engine: Engine
+) -> None:
+    for element, value in (("tech_smes", 7), ("high_tech_enterprises", 9)):
+        assert (await api.put(f"/data/2020/{CHANGAN}/{element}", json={"value": value})).status_code == 201
+    book = await template(api, world["st"])
+    ws = book["数据"]
+    ws.cell(row_of(ws, CHANGAN), column_of(ws, "tech_smes")).value = "清除"
+    ws.cell(row_of(ws, CHANGAN), column_of(ws, "high_tech_enterprises")).value = None  # emptied: no change
+    r = await upload(api, workbook_bytes(book), world["st"])
+    assert r.status_code == 200, r.text
+    assert r.json()["sheets"]["数据"]["deleted"] == 1
+    assert stored(engine) == {(CHANGAN, "high_tech_enterprises"): 9.0}
+
+
+async def test_a_published_year_refuses_imports(api: httpx.AsyncClient, world: dict[str, dict[str, str]]) -> None:
+    await scored_world(api)
+    assert (await api.post("/periods/2020/lock")).status_code == 200
+    r = await upload(api, "region,element,value\n长安区,tech_smes,5\n".encode(), name="x.csv")
+    assert_problem(r, 409)
+    x = await api.get("/scores/2020", params={"format": "xlsx"})
+    assert "已发布" in openpyxl.load_workbook(io.BytesIO(x.content))["排名"]["A1"].value
+
+
+async def test_a_name_shared_by_two_regions_needs_the_code(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]]
+) -> None:
+    # a second 长安区 (Xi'an has one): the name alone no longer says which
+    body = {"code": "610116", "name_zh": "长安区", "name_en": "Chang'an (Xi'an)", "level": "county"}
+    assert (await api.post("/regions", json=body)).status_code == 201
+    r = await upload(api, "region,element,value\n长安区,tech_smes,5\n".encode(), name="x.csv")
+    err = bad(assert_problem(r, 422), "CSV")["A2"]
+    assert "shared by regions 130102, 610116" in err["reason"]
+    # the st key covers only Shijiazhuang: within its scope the name is unique
+    ok = await upload(api, "region,element,value\n长安区,tech_smes,5\n".encode(), world["st"], name="x.csv")
+    assert ok.status_code == 200, ok.text
+
+
+async def test_csv_that_is_neither_utf8_nor_gb18030_or_holds_nul_is_415(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]]
+) -> None:
+    assert_problem(await upload(api, b"region,element,value\n\x00,tech_smes,1\n", name="x.csv"), 415)
+    # 0xFF cannot start a GB18030 character, nor appear in UTF-8
+    assert_problem(await upload(api, b"region,element,value\n\xff\xff,tech_smes,1\n", name="x.csv"), 415)

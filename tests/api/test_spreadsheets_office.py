@@ -29,7 +29,7 @@ CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1"
 
 def soffice(out: Path, target: str, *files: Path) -> None:
     """Convert several files in one LibreOffice start (its start-up dominates the time)."""
-    profile = out / "profile"
+    profile = out.parent / "lo-profile"  # shared by the calls of a test: only the first builds it
     subprocess.run(
         [
             str(SOFFICE),
