@@ -515,13 +515,26 @@ async def test_breakdown_export_has_one_row_per_indicator(
 async def test_registry_rows_update_by_id_and_awards_import(
     api: httpx.AsyncClient, world: dict[str, dict[str, str]]
 ) -> None:
-    lab = {"region": CHANGAN, "type": "key_lab", "level": "provincial", "name": "某实验室", "recognized_on": "2018-06-01"}
+    lab = {
+        "region": CHANGAN,
+        "type": "key_lab",
+        "level": "provincial",
+        "name": "某实验室",
+        "recognized_on": "2018-06-01",
+    }
     created = await api.post("/platforms", json=lab)
     assert created.status_code == 201
     book = await template(api, world["st"])
     plat = book["平台"]
     # pre-filled with the item and its id, type and level shown by their labels
-    assert [c.value for c in plat[3]][:6] == [created.json()["id"], CHANGAN, "重点实验室", "省级", "某实验室", plat["F3"].value]
+    assert [c.value for c in plat[3]][:6] == [
+        created.json()["id"],
+        CHANGAN,
+        "重点实验室",
+        "省级",
+        "某实验室",
+        plat["F3"].value,
+    ]
     assert plat["F3"].value.date().isoformat() == "2018-06-01"
     plat["D3"] = "国家级"  # promoted
     book["奖励"].append([None, "长安区", "科技奖励", "省级", "省科技进步奖", "2020-05-20", "冀政〔2020〕9号"])
@@ -558,7 +571,9 @@ async def test_clear_marker_in_a_template_deletes_and_empty_cells_change_nothing
     assert stored(engine) == {(CHANGAN, "high_tech_enterprises"): 9.0}
 
 
-async def test_a_published_year_refuses_imports(api: httpx.AsyncClient, world: dict[str, dict[str, str]]) -> None:
+async def test_a_published_year_refuses_imports(
+    api: httpx.AsyncClient, world: dict[str, dict[str, str]]
+) -> None:
     await scored_world(api)
     assert (await api.post("/periods/2020/lock")).status_code == 200
     r = await upload(api, "region,element,value\n长安区,tech_smes,5\n".encode(), name="x.csv")

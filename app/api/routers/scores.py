@@ -63,4 +63,6 @@ async def get_ranking(
         "limit": limit,
         "offset": offset,
     }
+    if wanted(request, fmt) == "json":
+        return body
     return await run_in_threadpool(exported, request, fmt, body, tables.ranking, "排名", "ranking")
