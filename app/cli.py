@@ -346,6 +346,113 @@ def cmd_openapi(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """A filled template or long-form CSV into the configured database, all or nothing."""
+    from app.config import get_settings
+    from app.db.engine import session_scope, writer
+    from app.services import imports, schemes
+    from app.services.audit import Actor, Principal
+    from app.services.errors import Forbidden, NotFound, PeriodLocked, RowsInvalid, TooLarge
+    from app.spreadsheets.read import NotASpreadsheet, UnreadableText, read_upload
+
+    try:
+        content = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"innomon import: cannot read {args.file}: {exc.strerror}", file=err)
+        return EXIT_INVALID
+    print(f"innomon import: reading {args.file} ({len(content):,} bytes)", file=err)
+    try:
+        upload = read_upload(content, args.file)
+    except (NotASpreadsheet, UnreadableText) as exc:
+        print(f"innomon import: {exc}", file=err)
+        return EXIT_INVALID
+    rows = sum(len(r) for r in upload.sheets.values())
+    print(f"innomon import: checking {rows:,} rows of {', '.join(upload.sheets)}", file=err)
+    settings = get_settings()
+    engine = _engine()
+    actor = Actor(Principal("cli", "admin"))
+    try:
+        with session_scope(writer(engine)) as session:
+            result = imports.import_file(
+                session,
+                args.year,
+                upload,
+                registry_scheme=schemes.get_scheme(session, settings.default_scheme),
+                dry_run=args.dry_run,
+                max_rows=max(settings.max_bulk_rows, rows),
+                actor=actor,
+            )
+    except (RowsInvalid, Forbidden) as exc:
+        print(f"innomon import: {exc}", file=err)
+        for p in exc.problems:
+            where = getattr(p, "field", "")
+            print(f"  {where}: {p.reason}", file=err)
+        return EXIT_INVALID
+    except (NotFound, PeriodLocked, TooLarge) as exc:
+        print(f"innomon import: {exc}", file=err)
+        return EXIT_INVALID
+    finally:
+        engine.dispose()
+    out.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    return EXIT_OK
+
+
+EXPORTS = ("values", "ranking", "summary", "completeness", "audit")
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """One of the exportable tables of a year, as CSV or XLSX, from the configured database."""
+    from app.api.exports import render
+    from app.api.routers.audit import event_read
+    from app.db.engine import session_scope
+    from app.services import analytics, audit, exports
+    from app.services.errors import NotFound
+    from app.services.scores import ScoreReader
+    from app.spreadsheets import tables
+
+    engine = _engine()
+    print(f"innomon export: {args.what} {args.year}", file=err)
+    try:
+        scores = ScoreReader(engine, 100)
+        with session_scope(engine) as session:
+            if args.what == "values":
+                body = exports.year_values(session, args.year, parent=args.parent, limit=10**7)
+                shape, what = tables.values, "数据"
+            elif args.what == "ranking":
+                scheme, rows, status = scores.ranking(args.year, args.parent, "county")
+                body = {
+                    "year": args.year,
+                    "scheme": scheme.code,
+                    "period_status": status,
+                    "items": [r.to_dict() for r in rows],
+                }
+                shape, what = tables.ranking, "排名"
+            elif args.what == "summary":
+                body = analytics.round_summary(session, scores, args.year, args.parent, "county")
+                shape, what = tables.round_summary, "评价结果汇总"
+            elif args.what == "completeness":
+                body = analytics.completeness(session, args.year, args.parent, "county")
+                shape, what = tables.completeness, "数据完整性"
+            else:
+                events, _ = audit.list_events(session, year=args.year, limit=10**7, offset=0)
+                body = {"year": args.year, "items": [event_read(e) for e in events]}
+                shape, what = tables.audit, "审计记录"
+        print(f"innomon export: writing {args.format}", file=err)
+        content, _ = render(args.format, body, shape, what)
+    except NotFound as exc:
+        print(f"innomon export: {exc}", file=err)
+        return EXIT_INVALID
+    finally:
+        engine.dispose()
+    target = args.output or f"{args.what}-{args.year}.{args.format}"
+    if target == "-":
+        sys.stdout.buffer.write(content)
+    else:
+        Path(target).write_bytes(content)
+        print(f"innomon export: wrote {target} ({len(content):,} bytes)", file=err)
+    return EXIT_OK
+
+
 def _redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -401,6 +508,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = rsub.add_parser("import", help="load a reference set of GB/T 2260 divisions (e.g. hebei)")
     p.add_argument("name", help="reference set: hebei")
     p.set_defaults(func=cmd_regions_import)
+
+    p = sub.add_parser("import", help="import a filled template (.xlsx) or long-form CSV, all or nothing")
+    p.add_argument("file", help="the .xlsx or .csv file")
+    p.add_argument("--year", type=int, required=True, help="the data year")
+    p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export a table of a year as CSV or XLSX")
+    p.add_argument("what", choices=EXPORTS, help="the table")
+    p.add_argument("--year", type=int, required=True, help="the data year")
+    p.add_argument("--format", choices=("csv", "xlsx"), default="xlsx")
+    p.add_argument("--parent", help="only the regions below this one")
+    p.add_argument("-o", "--output", help="file to write (default WHAT-YEAR.FORMAT; - for stdout)")
+    p.set_defaults(func=cmd_export)
 
     tg = sub.add_parser("targets", help="plan targets")
     tsub = tg.add_subparsers(dest="targets_command", required=True)

@@ -16,7 +16,19 @@ from app.api import problems
 from app.api.deps import Database, get_actor
 from app.api.limits import RequestLimits
 from app.api.routers import analytics as analytics_routes
-from app.api.routers import audit, data, health, pages, periods, regions, registry, schemes, scores
+from app.api.routers import (
+    audit,
+    data,
+    health,
+    imports,
+    pages,
+    periods,
+    regions,
+    registry,
+    schemes,
+    scores,
+    templates,
+)
 from app.api.routers import targets as target_routes
 from app.config import Settings, get_settings
 from app.db.engine import make_engine, session_scope, writer
@@ -104,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit.router,
         target_routes.router,
         analytics_routes.router,
+        imports.router,
+        templates.router,
     ):
         # every API route needs a valid key; /healthz, /readyz, /metrics and /openapi.json do not
         app.include_router(r, prefix=API_PREFIX, dependencies=[Depends(get_actor)])

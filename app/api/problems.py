@@ -26,6 +26,7 @@ from app.services.errors import (
     TooLarge,
     Unauthenticated,
     Unavailable,
+    UnsupportedMediaType,
 )
 
 log = logging.getLogger("innomon.api")
@@ -36,6 +37,12 @@ class ErrorItem(BaseModel):
     index: int | None = Field(None, description="row of a batch the problem is in (bulk requests)")
     field: str = Field(description="the field at fault, as a dotted path")
     reason: str
+    # spreadsheet imports: where the bad cell is
+    sheet: str | None = Field(None, description="spreadsheet imports: the sheet of the bad cell")
+    cell: str | None = Field(None, description="spreadsheet imports: the cell in A1 notation, e.g. D7")
+    row: int | None = Field(None, description="spreadsheet imports: the row number (from 1)")
+    column: str | None = Field(None, description="spreadsheet imports: the column's code")
+    received: Any = Field(None, description="spreadsheet imports: what the cell held")
 
 
 class Problem(BaseModel):
@@ -58,6 +65,7 @@ _TITLES = {
     409: "Conflict",
     412: "Precondition failed",
     413: "Request too large",
+    415: "Unsupported media type",
     422: "Invalid input",
     431: "Request headers too large",
     500: "Internal error",
@@ -107,7 +115,14 @@ def field_of(loc: tuple[Any, ...]) -> tuple[int | None, str]:
 
 
 def _errors(problems: list[Any]) -> list[dict[str, Any]]:
-    return [{"index": getattr(p, "index", None), "field": p.field, "reason": p.reason} for p in problems]
+    out = []
+    for p in problems:
+        item = {"index": getattr(p, "index", None), "field": p.field, "reason": p.reason}
+        location = getattr(p, "location", None)  # a bad cell of an imported spreadsheet
+        if location is not None:
+            item.update(location())
+        out.append(item)
+    return out
 
 
 #: The error table: each error of the domain and the services, its status and its problem type.
@@ -120,6 +135,7 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str]] = {
     PeriodLocked: (409, "period-locked"),
     PreconditionFailed: (412, "precondition-failed"),
     TooLarge: (413, "too-large"),
+    UnsupportedMediaType: (415, "unsupported-media-type"),
     InvalidInput: (422, "invalid-input"),
     SchemeInvalid: (422, "invalid-scheme"),
     RowsInvalid: (422, "invalid-rows"),

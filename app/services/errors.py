@@ -40,6 +40,10 @@ class TooLarge(DomainError):
         super().__init__(detail)
 
 
+class UnsupportedMediaType(DomainError):
+    """An upload in a format that is not accepted (e.g. not XLSX or CSV)."""
+
+
 class Unavailable(DomainError):
     """The database could not be reached."""
 

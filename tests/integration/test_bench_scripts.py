@@ -15,6 +15,7 @@ RUNS = {
     "bulk_import": ["--regions", "20", "--batch", "100", "--rounds", "1"],
     "ranking": ["--large", "30", "--small", "10", "--reps", "1", "--cached-reps", "2"],
     "reports": ["--regions", "12", "--reps", "1", "--pdf-reps", "1", "--cached-reps", "2"],
+    "spreadsheets": ["--regions", "20", "--rounds", "1"],
 }
 
 

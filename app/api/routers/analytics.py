@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from app.api.analytics_schemas import (
     CompletenessRead,
@@ -17,25 +17,34 @@ from app.api.analytics_schemas import (
     TrendRead,
 )
 from app.api.deps import DbDep, RegionCode, ScoresDep, Year
+from app.api.exports import EXPORT_CONTENT, FormatQuery, exported
 from app.api.problems import responses
 from app.api.schemas import Level
 from app.services import analytics
+from app.spreadsheets import tables
 
 router = APIRouter(tags=["analytics"])
 
 
-@router.get("/rounds/{year}/summary", response_model=RoundSummaryRead, responses=responses(404, 422))
+@router.get(
+    "/rounds/{year}/summary",
+    response_model=RoundSummaryRead,
+    responses={**EXPORT_CONTENT, **responses(404, 422)},
+)
 def round_summary(
     year: Year,
     db: DbDep,
     scores: ScoresDep,
+    request: Request,
     parent: RegionCode | None = Query(None, description="the regions below this one (all levels down)"),
     level: Level | None = Query("county", description="regions of this level"),
+    fmt: FormatQuery = None,
 ) -> Any:
     """The round in the form the province publishes it: tiers, the mean and its change, city means,
     the A list, tier changes, how many rose, rank changes in buckets (competition ranks in scope)."""
     with db.read() as session:
-        return analytics.round_summary(session, scores, year, parent, level)
+        body = analytics.round_summary(session, scores, year, parent, level)
+    return exported(request, fmt, body, tables.round_summary, "评价结果汇总", "round-summary")
 
 
 @router.get("/regions/{code}/trend", response_model=TrendRead, responses=responses(404, 422))
@@ -75,22 +84,34 @@ def simulate(year: Year, region: RegionCode, body: SimulateRequest, db: DbDep) -
 
 
 @router.get(
-    "/scores/{year}/{region}/departments", response_model=DepartmentsRead, responses=responses(404, 422)
+    "/scores/{year}/{region}/departments",
+    response_model=DepartmentsRead,
+    responses={**EXPORT_CONTENT, **responses(404, 422)},
 )
-def score_departments(year: Year, region: RegionCode, db: DbDep) -> Any:
+def score_departments(
+    year: Year, region: RegionCode, db: DbDep, request: Request, fmt: FormatQuery = None
+) -> Any:
     """The score decomposed onto the departments answerable for it (see `rule`): the parts add up
     to the total."""
     with db.read() as session:
-        return analytics.department_decomposition(session, year, region)
+        body = analytics.department_decomposition(session, year, region)
+    return exported(request, fmt, body, tables.departments, "部门得分分解", f"departments-{region}")
 
 
-@router.get("/periods/{year}/completeness", response_model=CompletenessRead, responses=responses(404, 422))
+@router.get(
+    "/periods/{year}/completeness",
+    response_model=CompletenessRead,
+    responses={**EXPORT_CONTENT, **responses(404, 422)},
+)
 def period_completeness(
     year: Year,
     db: DbDep,
+    request: Request,
     parent: RegionCode | None = Query(None, description="the regions below this one (all levels down)"),
     level: Level | None = Query("county", description="regions of this level"),
+    fmt: FormatQuery = None,
 ) -> Any:
     """Per region and department: the inputs expected, received and missing for the year."""
     with db.read() as session:
-        return analytics.completeness(session, year, parent, level)
+        body = analytics.completeness(session, year, parent, level)
+    return exported(request, fmt, body, tables.completeness, "数据完整性", "completeness")

@@ -5,14 +5,16 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BeforeValidator, WithJsonSchema
 
 from app.api.deps import DbDep, Limit, Offset, RegionCode
+from app.api.exports import EXPORT_CONTENT, FormatQuery, exported
 from app.api.problems import responses
 from app.api.schemas import AuditPage
 from app.db.tables import AuditEvent
 from app.services import audit
+from app.spreadsheets import tables
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -72,9 +74,10 @@ def _utc(t: datetime) -> datetime:
         return (datetime.min if t.year == datetime.min.year else datetime.max).replace(tzinfo=UTC)
 
 
-@router.get("", response_model=AuditPage, responses=responses(422))
+@router.get("", response_model=AuditPage, responses={**EXPORT_CONTENT, **responses(422)})
 def list_audit(
     db: DbDep,
+    request: Request,
     region: RegionCode | None = Query(None, description="events of this region"),
     year: int | None = Query(
         None,
@@ -93,6 +96,7 @@ def list_audit(
     ),
     limit: Limit = 100,
     offset: Offset = 0,
+    fmt: FormatQuery = None,
 ) -> Any:
     """The audit trail, oldest first: every create, update and delete, with actor and both states."""
     if since is not None:
@@ -108,4 +112,5 @@ def list_audit(
             limit=limit,
             offset=offset,
         )
-        return {"items": [event_read(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+        body = {"items": [event_read(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+    return exported(request, fmt, body, tables.audit, "审计记录", "audit")

@@ -2,13 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.deps import ActorDep, DbDep, IfMatch, Limit, Offset, RegionCode, SettingsDep, Year
+from app.api.exports import EXPORT_CONTENT, FormatQuery, exported
 from app.api.problems import responses
 from app.api.routers.audit import event_read
 from app.api.schemas import AuditPage, BulkResult, BulkValues, RegionValues, ValuePut, ValueRead, ValueWritten
-from app.services import audit, data
+from app.api.sheet_schemas import YearValues
+from app.services import audit, data, exports
+from app.spreadsheets import tables
 
 router = APIRouter(prefix="/data", tags=["data"])
 
@@ -78,6 +81,29 @@ def region_values(year: Year, region: RegionCode, db: DbDep) -> Any:
         scheme = data.period_scheme(session, year)
         values = data.region_values(session, year, region)
     return {"year": year, "region": region, "scheme": scheme.code, "values": values}
+
+
+@router.get("/{year}", response_model=YearValues, responses={**EXPORT_CONTENT, **responses(404, 422)})
+def year_values(
+    year: Year,
+    db: DbDep,
+    request: Request,
+    department: str | None = Query(
+        None, max_length=64, description="only the elements this department posts"
+    ),
+    parent: RegionCode | None = Query(None, description="only this region and the regions below it"),
+    element: str | None = Query(None, min_length=1, max_length=64, description="only this element"),
+    limit: Limit = 1000,
+    offset: Offset = 0,
+    fmt: FormatQuery = None,
+) -> Any:
+    """Every value stored for the year, by region code and then the scheme's element order, so a
+    department can read back all it posted."""
+    with db.read() as session:
+        body = exports.year_values(
+            session, year, department=department, parent=parent, element=element, limit=limit, offset=offset
+        )
+    return exported(request, fmt, body, tables.values, "数据", "values")
 
 
 @router.post("/{year}", response_model=BulkResult, responses=responses(404, 409, 413, 422))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.api.deps import ActorDep, DbDep, IfMatch, Limit, Offset, RegionCode, SettingsDep
+from app.api.exports import EXPORT_CONTENT, FormatQuery, exported
 from app.api.problems import responses
 from app.api.schemas import Omittable, Page, Patch_, RegionCodeStr, Strict_
 from app.db.tables import Target
@@ -16,6 +17,7 @@ from app.domain import InvalidInput, Problem
 from app.domain.numbers import json_number
 from app.domain.targets import parse_threshold
 from app.services import schemes, targets
+from app.spreadsheets import tables
 
 router = APIRouter(prefix="/targets", tags=["targets"])
 
@@ -150,9 +152,10 @@ def _threshold(raw: Any) -> Any:
         raise InvalidInput([Problem("threshold", str(exc))]) from None
 
 
-@router.get("/progress", response_model=ProgressPage, responses=responses(404, 422))
+@router.get("/progress", response_model=ProgressPage, responses={**EXPORT_CONTENT, **responses(404, 422)})
 def get_progress(
     db: DbDep,
+    request: Request,
     settings: SettingsDep,
     year: int = Query(
         ge=1949, le=2100, description="the data year to judge progress in (its period must exist)"
@@ -161,6 +164,7 @@ def get_progress(
     kind: Kind | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
+    fmt: FormatQuery = None,
 ) -> Any:
     """Each target with its value in `year`, the goal, progress % and status met / on_track /
     at_risk / missed: on_track before by_year when the value is at or above the linear path from
@@ -171,7 +175,7 @@ def get_progress(
             session, scheme, region=region, year=year, kind=kind, limit=limit, offset=offset
         )
         items = [{"target": read(t), **p} for t, p in rows]
-        return {
+        body = {
             "year": year,
             "region": region,
             "items": items,
@@ -179,6 +183,7 @@ def get_progress(
             "limit": limit,
             "offset": offset,
         }
+    return exported(request, fmt, body, tables.progress, "目标进度", "targets-progress")
 
 
 @router.post(

@@ -1,0 +1,406 @@
+"""How each exported answer becomes tables: one function per endpoint, from the answer as JSON
+(the same dict the endpoint returns) to sheets of rows. Labels come from the scheme."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from app.domain.loader import builtin_schemes
+from app.domain.scheme import Scheme
+from app.spreadsheets.write import Column, Table
+
+Tables = Callable[[Mapping[str, Any]], list[Table]]
+
+
+def _scheme(body: Mapping[str, Any]) -> Scheme | None:
+    code = body.get("scheme")
+    return builtin_schemes().get(code) if isinstance(code, str) else None
+
+
+def _dimension_names(body: Mapping[str, Any]) -> dict[str, str]:
+    scheme = _scheme(body)
+    return {d.code: d.name_zh for d in scheme.dimensions} if scheme else {}
+
+
+def _element_names(body: Mapping[str, Any]) -> dict[str, str]:
+    scheme = _scheme(body)
+    return {e.code: e.name_zh for e in scheme.elements.values()} if scheme else {}
+
+
+def ranking(body: Mapping[str, Any]) -> list[Table]:
+    items = body.get("items", [])
+    dims = list(items[0]["dimensions"]) if items else list(_dimension_names(body))
+    names = _dimension_names(body)
+    columns = [
+        Column("rank", "排名", "integer", 6),
+        Column("region", "地区代码", "text", 10),
+        Column("name_zh", "地区名称", "text", 16),
+        Column("name_en", "英文名称", "text", 20),
+        Column("level", "级别"),
+        Column("parent_code", "上级地区代码"),
+        Column("total", "总分", "points"),
+        Column("tier", "梯队", "tier", 6),
+        Column("complete", "数据完整"),
+        *(Column(f"dimensions.{d}", names.get(d, d), "points") for d in dims),
+    ]
+    rows = [
+        [
+            i["rank"],
+            i["region"],
+            i["name_zh"],
+            i["name_en"],
+            i["level"],
+            i["parent_code"],
+            i["total"],
+            i["tier"],
+            i["complete"],
+        ]
+        + [i["dimensions"].get(d) for d in dims]
+        for i in items
+    ]
+    return [Table("排名", columns, rows)]
+
+
+def breakdown(body: Mapping[str, Any]) -> list[Table]:
+    columns = [
+        Column("dimension", "维度代码"),
+        Column("dimension_name_zh", "维度"),
+        Column("indicator", "指标代码", "text", 24),
+        Column("name_zh", "指标", "text", 36),
+        Column("value", "指标值", "number"),
+        Column("unit", "单位", "text", 8),
+        Column("score", "得分", "points"),
+        Column("max", "满分", "points"),
+        Column("missing_inputs", "缺少的数据", "text", 24),
+    ]
+    rows = []
+    for d in body.get("dimensions", []):
+        for i in d.get("indicators", []):
+            rows.append(
+                [
+                    d["code"],
+                    d["name_zh"],
+                    i["code"],
+                    i["name_zh"],
+                    i.get("value"),
+                    i.get("unit"),
+                    i["score"],
+                    i["max"],
+                    i.get("missing_inputs"),
+                ]
+            )
+    total = [
+        Column("region", "地区代码"),
+        Column("total", "总分", "points"),
+        Column("max", "满分", "points"),
+        Column("tier", "梯队", "tier"),
+        Column("complete", "数据完整"),
+    ]
+    return [
+        Table("得分明细", columns, rows),
+        Table(
+            "总分",
+            total,
+            [
+                [
+                    body.get("region"),
+                    body.get("total"),
+                    body.get("max"),
+                    body.get("tier"),
+                    body.get("complete"),
+                ]
+            ],
+        ),
+    ]
+
+
+def _named(code: str, zh: str) -> list[Column]:
+    return [Column("region", "地区代码"), Column("name_zh", "地区名称", "text", 16), Column(code, zh)]
+
+
+def round_summary(body: Mapping[str, Any]) -> list[Table]:
+    overview_keys = [
+        ("year", "数据年度"),
+        ("round_label", "评价轮次"),
+        ("scheme", "指标体系"),
+        ("period_status", "数据状态"),
+        ("parent", "上级地区"),
+        ("level", "级别"),
+        ("previous_year", "上一年度"),
+        ("regions", "地区数"),
+        ("mean", "平均分"),
+        ("previous_mean", "上年平均分"),
+        ("mean_change", "平均分变化"),
+        ("compared", "两年均有得分的地区数"),
+        ("rose", "得分上升"),
+        ("fell", "得分下降"),
+        ("unchanged", "得分不变"),
+    ]
+    overview = Table(
+        "概况",
+        [
+            Column("item", "项目", "text", 24),
+            Column("item_zh", "说明", "text", 24),
+            Column("value", "值", "text", 24),
+        ],
+        [[k, zh, body.get(k)] for k, zh in overview_keys],
+    )
+    tiers = Table(
+        "梯队",
+        [Column("tier", "梯队", "tier"), Column("regions", "地区数", "integer")],
+        [[t, n] for t, n in (body.get("tiers") or {}).items()],
+    )
+    cities = Table(
+        "城市平均",
+        [
+            Column("region", "地区代码"),
+            Column("name_zh", "地区名称", "text", 16),
+            Column("regions", "地区数", "integer"),
+            Column("mean", "平均分", "points"),
+            Column("previous_mean", "上年平均分", "points"),
+            Column("change", "变化", "points"),
+        ],
+        [
+            [c["region"], c["name_zh"], c["regions"], c["mean"], c["previous_mean"], c["change"]]
+            for c in body.get("cities", [])
+        ],
+    )
+    a_list = Table(
+        "A类名单",
+        [
+            Column("rank", "排名", "integer"),
+            Column("region", "地区代码"),
+            Column("name_zh", "地区名称", "text", 16),
+            Column("total", "总分", "points"),
+        ],
+        [[a["rank"], a["region"], a["name_zh"], a["total"]] for a in body.get("a_list", [])],
+    )
+    changes = body.get("tier_changes") or {}
+    tier_changes = Table(
+        "梯队变化",
+        [
+            Column("direction", "方向"),
+            Column("region", "地区代码"),
+            Column("name_zh", "地区名称", "text", 16),
+            Column("from", "原梯队", "tier"),
+            Column("to", "现梯队", "tier"),
+        ],
+        [
+            [d, c["region"], c["name_zh"], c["from"], c["to"]]
+            for d in ("up", "down")
+            for c in changes.get(d, [])
+        ],
+    )
+    moves = Table(
+        "排名变化",
+        [
+            Column("bucket", "区间", "text", 14),
+            Column("region", "地区代码"),
+            Column("name_zh", "地区名称", "text", 16),
+            Column("previous_rank", "上年排名", "integer"),
+            Column("rank", "排名", "integer"),
+        ],
+        [
+            [bucket, r["region"], r["name_zh"], r["previous_rank"], r["rank"]]
+            for bucket, b in (body.get("rank_changes") or {}).items()
+            for r in b.get("regions", [])
+        ],
+    )
+    return [overview, tiers, cities, a_list, tier_changes, moves]
+
+
+def completeness(body: Mapping[str, Any]) -> list[Table]:
+    regions = Table(
+        "地区",
+        [
+            Column("region", "地区代码"),
+            Column("name_zh", "地区名称", "text", 16),
+            Column("complete", "数据完整"),
+            Column("expected", "应报", "integer"),
+            Column("received", "已报", "integer"),
+            Column("missing", "缺报", "integer"),
+            Column("missing_inputs", "缺少的数据", "text", 40),
+        ],
+        [
+            [
+                r["region"],
+                r["name_zh"],
+                r["complete"],
+                r["expected"],
+                r["received"],
+                r["missing"],
+                [m for d in r["departments"] for m in d["missing"]],
+            ]
+            for r in body.get("regions", [])
+        ],
+    )
+    departments = Table(
+        "部门",
+        [
+            Column("department", "部门代码", "text", 18),
+            Column("name_zh", "部门", "text", 16),
+            Column("expected", "应报", "integer"),
+            Column("received", "已报", "integer"),
+            Column("missing", "缺报", "integer"),
+            Column("regions_missing", "有缺报的地区数", "integer"),
+        ],
+        [
+            [d["department"], d["name_zh"], d["expected"], d["received"], d["missing"], d["regions_missing"]]
+            for d in body.get("departments", [])
+        ],
+    )
+    return [regions, departments]
+
+
+def departments(body: Mapping[str, Any]) -> list[Table]:
+    parts = body.get("departments", [])
+    summary = Table(
+        "部门",
+        [
+            Column("department", "部门代码", "text", 18),
+            Column("name_zh", "部门", "text", 16),
+            Column("earned", "得分", "points"),
+            Column("available", "可得分", "points"),
+            Column("lost", "失分", "points"),
+            Column("missing_inputs", "缺少的数据", "text", 30),
+        ],
+        [
+            [p["department"], p["name_zh"], p["earned"], p["available"], p["lost"], p["missing_inputs"]]
+            for p in parts
+        ],
+    )
+    indicators = Table(
+        "指标",
+        [
+            Column("department", "部门代码", "text", 18),
+            Column("indicator", "指标代码", "text", 24),
+            Column("name_zh", "指标", "text", 30),
+            Column("share", "份额"),
+            Column("score", "指标得分", "points"),
+            Column("max", "满分", "points"),
+            Column("earned", "部门得分", "points"),
+            Column("available", "部门可得分", "points"),
+            Column("lost", "部门失分", "points"),
+        ],
+        [
+            [
+                p["department"],
+                i["indicator"],
+                i["name_zh"],
+                i["share"],
+                i["score"],
+                i["max"],
+                i["earned"],
+                i["available"],
+                i["lost"],
+            ]
+            for p in parts
+            for i in p.get("indicators", [])
+        ],
+    )
+    return [summary, indicators]
+
+
+def progress(body: Mapping[str, Any]) -> list[Table]:
+    columns = [
+        Column("target.id", "目标编号", "integer"),
+        Column("target.region", "地区代码"),
+        Column("target.kind", "类型"),
+        Column("target.subject", "对象", "text", 24),
+        Column("target.level", "级别"),
+        Column("target.by_year", "目标年度", "integer"),
+        Column("as_of", "评判年度", "integer"),
+        Column("current", "当前值", "number"),
+        Column("goal", "目标值", "number"),
+        Column("expected", "预期值", "number"),
+        Column("progress_pct", "进度（%）", "points"),
+        Column("status", "状态"),
+        Column("current_tier", "当前梯队", "tier"),
+        Column("reason", "说明", "text", 40),
+    ]
+    rows = []
+    for p in body.get("items", []):
+        t = p.get("target", {})
+        rows.append(
+            [
+                t.get("id"),
+                t.get("region"),
+                t.get("kind"),
+                t.get("subject"),
+                t.get("level"),
+                t.get("by_year"),
+                p.get("as_of"),
+                p.get("current"),
+                p.get("goal"),
+                p.get("expected"),
+                p.get("progress_pct"),
+                p.get("status"),
+                p.get("current_tier"),
+                p.get("reason"),
+            ]
+        )
+    return [Table("目标进度", columns, rows)]
+
+
+def audit(body: Mapping[str, Any]) -> list[Table]:
+    columns = [
+        Column("id", "编号", "integer"),
+        Column("at", "时间", "text", 26),
+        Column("actor", "操作者", "text", 16),
+        Column("action", "操作"),
+        Column("entity", "对象"),
+        Column("entity_key", "对象键", "text", 30),
+        Column("region", "地区代码"),
+        Column("year", "年度", "integer"),
+        Column("element", "数据项", "text", 20),
+        Column("old", "原值", "text", 30),
+        Column("new", "新值", "text", 30),
+        Column("reason", "原因"),
+        Column("request_id", "请求编号", "text", 20),
+    ]
+    rows = [
+        [
+            e["id"],
+            e["at"],
+            e["actor"],
+            e["action"],
+            e["entity"],
+            e["entity_key"],
+            e.get("region"),
+            e.get("year"),
+            e.get("element"),
+            e.get("old"),
+            e.get("new"),
+            e.get("reason"),
+            e.get("request_id"),
+        ]
+        for e in body.get("items", [])
+    ]
+    return [Table("审计记录", columns, rows)]
+
+
+def values(body: Mapping[str, Any]) -> list[Table]:
+    names = _element_names(body)
+    columns = [
+        Column("region", "地区代码"),
+        Column("element", "数据项代码", "text", 24),
+        Column("element_name_zh", "数据项", "text", 30),
+        Column("value", "值", "number"),
+        Column("comment", "备注", "text", 24),
+        Column("source", "填报者", "text", 16),
+        Column("updated_at", "更新时间", "text", 26),
+    ]
+    rows = [
+        [
+            v["region"],
+            v["element"],
+            names.get(v["element"], v["element"]),
+            v["value"],
+            v.get("comment"),
+            v.get("source"),
+            v.get("updated_at"),
+        ]
+        for v in body.get("items", [])
+    ]
+    return [Table("数据", columns, rows)]
