@@ -128,7 +128,10 @@ async def test_a_scheme_with_step_and_lower_is_better_indicators_scores_by_hand(
     # the scheme endpoint describes each indicator's explanation, from the kind
     detail = (await api.get(f"/schemes/{CODE}")).json()
     shapes = {i["code"]: i["explanation_shape"] for d in detail["dimensions"] for i in d["indicators"]}
-    assert set(shapes["rd_staff"]) == {"kind", "bracket", "next", "invalid_inputs"} and shapes["rd_staff"]["kind"] == "step"
+    assert (
+        set(shapes["rd_staff"]) == {"kind", "bracket", "next", "invalid_inputs"}
+        and shapes["rd_staff"]["kind"] == "step"
+    )
     assert shapes["energy_intensity"]["kind"] == "banded_lower"
 
 
