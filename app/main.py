@@ -15,7 +15,7 @@ from app.api import problems
 from app.api.deps import Database, get_actor
 from app.api.limits import BodySizeLimit
 from app.api.routers import analytics as analytics_routes
-from app.api.routers import audit, data, health, periods, regions, registry, schemes, scores
+from app.api.routers import audit, data, health, periods, regions, registry, robustness, schemes, scores
 from app.api.routers import targets as target_routes
 from app.config import Settings, get_settings
 from app.db.engine import make_engine, session_scope, writer
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         data.router,
         registry.platforms,
         registry.awards,
+        robustness.router,  # before scores: /scores/{year}/robustness is not a region's breakdown
         scores.router,
         audit.router,
         target_routes.router,

@@ -127,7 +127,10 @@ def extract(scheme: Scheme, facts: Mapping[str, Facts], regions: Sequence[str]) 
             el = scheme.elements[rule.extra_element]  # type: ignore[attr-defined]
             fixed = np.array([_f(s.explanation["subtotal"]) for s in rows])
             assessed = np.array(
-                [_f(s.explanation["extra_points"]) if s.inputs.get(el.code) is not None else np.nan for s in rows]
+                [
+                    _f(s.explanation["extra_points"]) if s.inputs.get(el.code) is not None else np.nan
+                    for s in rows
+                ]
             )
             cap = _f(rule.cap)  # type: ignore[attr-defined]
             lower, upper = _f(el.minimum or 0), _f(el.maximum if el.maximum is not None else cap)

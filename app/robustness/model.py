@@ -205,6 +205,7 @@ def uncertainty(
     draws: int,
     seed: int,
     progress: Callable[[int, int], None] | None = None,
+    batch: int | None = None,
 ) -> Uncertainty:
     """Rank and tier distributions over `draws` draws of the assumptions."""
     n, tiers = inputs.n_regions, len(inputs.tier_codes)
@@ -214,7 +215,9 @@ def uncertainty(
     tier_counts = np.zeros(n * tiers, dtype=np.int64)
     shift = np.zeros(n)
     sampler = Sampler(inputs, noise, seed)
-    batch = max(1, BATCH_CELLS // max(n, 1))
+    # batches never change the answer: each stream hands out its uniforms in the same order
+    if batch is None:
+        batch = max(1, min(BATCH_CELLS // max(n, 1), -(-draws // 10)))
     done = 0
     region_row = np.arange(n)
     while done < draws:

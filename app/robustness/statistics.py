@@ -20,7 +20,7 @@ KURTOSIS_FLAG = 3.5
 COLLINEAR_FLAG = 0.9
 
 
-def _num(x: float) -> float | None:
+def _num(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
@@ -34,7 +34,8 @@ def cronbach_alpha(items: Floats) -> float | None:
     total_var = float(np.var(items.sum(axis=1), ddof=1))
     if total_var <= 0:
         return None
-    return k / (k - 1) * (1.0 - float(np.var(items, axis=0, ddof=1).sum()) / total_var)
+    item_var = float(np.var(items, axis=0, ddof=1).sum())
+    return float(k / (k - 1) * (1.0 - item_var / total_var))
 
 
 def spearman(matrix: Floats) -> tuple[Floats, Floats]:
@@ -149,7 +150,9 @@ def round_statistics(inputs: ModelInputs) -> dict[str, object]:
                 continue
             same = inputs.dimension_of[a] == inputs.dimension_of[b]
             if same and r > COLLINEAR_FLAG:
-                flags.append({"a": codes[a], "b": codes[b], "rho": _r(r), "flag": "collinear_within_dimension"})
+                flags.append(
+                    {"a": codes[a], "b": codes[b], "rho": _r(r), "flag": "collinear_within_dimension"}
+                )
             if r < 0:
                 flags.append({"a": codes[a], "b": codes[b], "rho": _r(r), "flag": "negative"})
     dimensions = []

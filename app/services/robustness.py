@@ -259,7 +259,9 @@ def sensitivity_analysis(
         f = model.Factors(*(blocks.get(g) for g in model.GROUPS))
         return model.mean_abs_rank_shift(inputs, loaded.nominal, noise, f, rows)
 
-    indices = sensitivity.sobol_indices(shapes, output, n, seed, progress=progress) if inputs.n_regions > 1 else []
+    indices = (
+        sensitivity.sobol_indices(shapes, output, n, seed, progress=progress) if inputs.n_regions > 1 else []
+    )
     by_group = {g.group: g for g in indices}
     groups = []
     for g in model.GROUPS:
