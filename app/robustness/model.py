@@ -193,6 +193,8 @@ class Uncertainty:
         """Inverted-CDF quantile of each region's rank: the smallest rank reached in at least
         `percent` % of draws (50: the lower median)."""
         need = max(1, -(-percent * self.draws // 100))
+        if self.rank_counts.shape[1] == 0:
+            return np.zeros(0, dtype=np.int64)
         cum = np.cumsum(self.rank_counts, axis=1)
         out: Ints = np.argmax(cum >= need, axis=1) + 1
         return out
@@ -283,8 +285,11 @@ def leave_one_out(inputs: ModelInputs, nominal_totals: Floats) -> list[LeaveOneO
         if rest <= 0 or inputs.n_regions == 0:
             out.append(LeaveOneOut(code, 0.0, 0, 0))
             continue
-        totals = (nominal_totals - inputs.scores[:, j]) * (inputs.total / rest)
-        ranks = competition_ranks(totals[None, :])[0]
+        # the rest of each total in whole cents: exact, so ties stay ties; the common rescaling
+        # factor changes no rank, only the tiers
+        kept = np.round((nominal_totals - inputs.scores[:, j]) * 100.0)
+        ranks = competition_ranks(kept[None, :])[0]
+        totals = kept / 100.0 * (inputs.total / rest) + 1e-9
         change = np.abs(ranks - nominal_ranks)
         tiers = tier_index(totals, inputs.tier_thresholds)
         out.append(

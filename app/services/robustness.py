@@ -39,8 +39,8 @@ LIMITS: dict[str, tuple[type, float, float, float]] = {
 
 COMPUTED_FROM = (
     "nominal ranks, totals and tiers are the exact ones GET /scores/{year} serves (a published "
-    "year's snapshot); the draws, the sensitivity and the statistics are computed from the facts "
-    "stored for the year, scored under the period's scheme"
+    "year's snapshot); the draws, the sensitivity and the statistics are computed from the stored facts "
+    "of the year as stored, scored under the period's scheme"
 )
 
 

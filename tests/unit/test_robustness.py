@@ -301,3 +301,19 @@ def test_parameters_are_checked_with_the_value_and_the_range(name: str, raw: str
     else:
         with pytest.raises(ValueError, match=rf"must be .* from .* to .*; received '{raw}'"):
             check(name, raw)
+
+
+@pytest.mark.parametrize("regions", [0, 1, 2])
+def test_tiny_scopes_answer_without_errors(regions: int) -> None:
+    from app.robustness.statistics import round_statistics
+
+    codes = CODES[:regions]
+    data = generate(CODES[:3], [2022], seed=7)
+    inputs = extract(SCHEME, {c: data.facts(c, 2022) for c in codes}, codes)
+    totals = inputs.scores.sum(axis=1)
+    u = model.uncertainty(inputs, totals, Noise(), draws=20, seed=0)
+    assert len(u.rank_quantile(50)) == regions
+    assert len(model.leave_one_out(inputs, totals)) == len(SCHEME.indicators)
+    out = round_statistics(inputs)
+    assert len(out["indicators"]) == len(SCHEME.indicators)  # type: ignore[arg-type]
+    assert len(model.near_boundary(inputs, totals, u.nominal_tiers)) == regions
