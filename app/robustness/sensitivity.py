@@ -4,13 +4,14 @@ The design (Saltelli 2010): two independent matrices A and B of N base samples o
 for each group g the matrix A_B^g, A with the columns of group g taken from B; the model runs on
 N x (G + 2) rows laid out as SALib expects (A, A_B^1 ... A_B^G, B per base sample). Inputs are
 uniforms in [0, 1) from a PCG64 stream of the seed; the model maps them to its ranges. The
-estimators are SALib's: first-order after Saltelli et al. (2010), total after Jansen (1999), and
-their 5-95 % intervals are percentiles of SALib's bootstrap resamples of the N base samples.
+estimators are those SALib's `sobol.analyze` uses, on the output standardised as it does:
+first-order after Saltelli et al. (2010), total after Jansen (1999); their 5-95 % intervals are
+percentiles of bootstrap resamples of the N base samples. A test checks the estimates against
+SALib itself; numpy alone computes them here, so the service does not carry SALib's dependencies.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -64,6 +65,15 @@ def saltelli_outputs(
     return out
 
 
+def first_and_total(a: Floats, b: Floats, ab: Floats) -> tuple[Floats, Floats]:
+    """First-order (Saltelli 2010) and total (Jansen 1999) indices from the outputs on A, B (N,)
+    and A_B^g (N, G), each normalised by the variance of the outputs on A and B."""
+    var = np.var(np.concatenate([a, b], axis=-1), axis=-1)[..., None]
+    first: Floats = np.mean(b[..., None] * (ab - a[..., None]), axis=-2) / var
+    total: Floats = 0.5 * np.mean((a[..., None] - ab) ** 2, axis=-2) / var
+    return first, total
+
+
 def sobol_indices(
     shapes: Mapping[str, tuple[int, ...]],
     model: Model,
@@ -74,36 +84,22 @@ def sobol_indices(
 ) -> list[GroupIndex]:
     """First-order and total Sobol indices of each group with bootstrap 5-95 % intervals; None
     when the output does not vary (no variance to apportion)."""
-    from SALib.analyze import sobol  # imported here: it takes more than a second to load
-
     groups = list(shapes)
     y = saltelli_outputs(shapes, model, n, seed, progress=progress)
     if not groups or np.ptp(y) <= 1e-12:
         return [GroupIndex(k, None, None, None, None) for k in groups]
-    problem = {"num_vars": len(groups), "names": groups, "bounds": [[0.0, 1.0]] * len(groups)}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # SALib treats a seed of 0 as "no seed": shift it so every seed is honoured
-        s = sobol.analyze(
-            problem,
-            y,
-            calc_second_order=False,
-            num_resamples=resamples,
-            conf_level=0.90,
-            keep_resamples=True,
-            seed=seed + 1,
-        )
+    y = (y - y.mean()) / y.std()
+    rows = y.reshape(n, len(groups) + 2)
+    a, ab, b = rows[:, 0], rows[:, 1:-1], rows[:, -1]
+    first, total = first_and_total(a, b, ab)
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 1])))
+    pick = rng.integers(0, n, size=(resamples, n))
+    boot_first, boot_total = first_and_total(a[pick], b[pick], ab[pick])
     out = []
     for j, k in enumerate(groups):
-        s1 = np.percentile(s["S1_conf_all"][:, j], [5, 95])
-        st = np.percentile(s["ST_conf_all"][:, j], [5, 95])
+        f5, f95 = np.percentile(boot_first[:, j], [5, 95])
+        t5, t95 = np.percentile(boot_total[:, j], [5, 95])
         out.append(
-            GroupIndex(
-                k,
-                float(s["S1"][j]),
-                (float(s1[0]), float(s1[1])),
-                float(s["ST"][j]),
-                (float(st[0]), float(st[1])),
-            )
+            GroupIndex(k, float(first[j]), (float(f5), float(f95)), float(total[j]), (float(t5), float(t95)))
         )
     return out

@@ -293,7 +293,7 @@ def sensitivity_analysis(
                 "Saltelli: matrices A and B of n base samples of every active group's uniforms and, "
                 "per group, A with that group's columns from B; n x (groups + 2) evaluations"
             ),
-            "estimators": "first-order: Saltelli et al. 2010; total: Jansen 1999 (SALib)",
+            "estimators": "first-order: Saltelli et al. 2010; total: Jansen 1999 (as SALib computes them)",
             "intervals": "5th and 95th percentiles of 1000 bootstrap resamples of the base samples",
         },
         "note": None
