@@ -197,7 +197,8 @@ def robustness(
         p_tier = _probabilities(u.tier_counts[i], draws, codes)
         t = nominal_tier_of[row.tier]
         stay = Decimal(int(u.tier_counts[i, t])) / Decimal(draws)
-        change = float((1 - stay).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+        # the complement of the shown p_tier of the nominal tier, so the two always agree
+        change = float(1 - Decimal(repr(p_tier[row.tier])))
         tier_change.append(1 - stay)
         items.append(
             {

@@ -340,3 +340,14 @@ def test_the_estimators_agree_with_salib() -> None:
         assert g.first_order_interval is not None and g.total_interval is not None
         half = (g.total_interval[1] - g.total_interval[0]) / 2
         assert half == pytest.approx(theirs["ST_conf"][j], rel=0.35)
+
+
+def test_tier_shares_are_rounded_to_add_up_to_one() -> None:
+    from app.services.robustness import _probabilities
+
+    # thirds round to 0.3333 each (0.9999): the largest remainder takes the missing 0.0001
+    p = _probabilities(np.array([1, 1, 1]), 3, ("A", "B", "C"))
+    assert sorted(p.values()) == [0.3333, 0.3333, 0.3334]
+    assert sum(Decimal(repr(v)) for v in p.values()) == 1
+    # 2/3 rounds up to 0.6667 and 1/3 to 0.3333: exact already
+    assert _probabilities(np.array([2, 1, 0]), 3, ("A", "B", "C")) == {"A": 0.6667, "B": 0.3333, "C": 0.0}
