@@ -12,6 +12,11 @@ For each size: synthetic regions (app.demo.synthetic_regions) with one data year
 - total: prepare + draws, what a request pays on top of loading the facts from the database.
 
 Goals (issue): total <= 2 s for 167 regions and <= 20 s for 3,000, 1,000 draws each.
+
+With --service, it also loads the same kind of data into a scratch database (bench/ranking.py's
+loader: the larger size under 990000, the smaller under 980000; --database-url for PostgreSQL) and
+times app.services.robustness.robustness end to end, as GET /scores/{year}/robustness runs it: the
+exact ranking, the facts read from the database, the arrays and the draws.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ def main() -> int:
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--sizes", default="167,3000")
+    ap.add_argument("--service", action="store_true", help="also time the service on a database")
+    ap.add_argument("--database-url", help="PostgreSQL URL of a scratch database (default: SQLite)")
     args = ap.parse_args()
 
     import numpy as np
@@ -75,7 +82,46 @@ def main() -> int:
             f"{goal if goal else '-':>7} {ratio}"
         )
         failed |= goal is not None and total > goal
+    if args.service:
+        failed |= service(args)
     return 1 if failed else 0
+
+
+def service(args: argparse.Namespace) -> bool:
+    from sqlmodel import Session
+
+    from app.db.engine import make_engine
+    from app.robustness.model import Noise
+    from app.services.robustness import robustness
+    from bench._support import database_label, scratch_database
+    from bench.ranking import LARGE_PARENT, SMALL_PARENT, load
+
+    small, large = sorted(int(s) for s in args.sizes.split(","))
+    failed = False
+    with scratch_database(args.database_url, "robustness") as url:
+        engine = make_engine(url)
+        try:
+            load(engine, large, small, [YEAR])
+            print(f"service, {database_label(url)}: robustness(year, parent, 'county', draws={args.draws})")
+            print(f"{'regions':>8} {'median s':>9} {'goal s':>7} {'ratio':>6}")
+            for parent, size in ((SMALL_PARENT, small), (LARGE_PARENT, large)):
+                times = []
+                for _ in range(args.reps):
+                    with Session(engine) as session:
+                        t0 = time.perf_counter()
+                        body = robustness(
+                            session, YEAR, parent, "county", draws=args.draws, seed=0, noise=Noise()
+                        )
+                        times.append(time.perf_counter() - t0)
+                    assert body["regions"] == size
+                goal = GOALS.get(size)
+                m = median(times)
+                ratio = f"{m / goal:6.2f}" if goal else f"{'-':>6}"
+                print(f"{size:>8} {m:>9.3f} {goal if goal else '-':>7} {ratio}")
+                failed |= goal is not None and m > goal
+        finally:
+            engine.dispose()
+    return failed
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ RUNS = {
     "score_domain": ["--n", "200"],
     "bulk_import": ["--regions", "20", "--batch", "100", "--rounds", "1"],
     "ranking": ["--large", "30", "--small", "10", "--reps", "1", "--cached-reps", "2"],
-    "robustness": ["--sizes", "30", "--draws", "50", "--reps", "1"],
+    "robustness": ["--sizes", "20,30", "--draws", "50", "--reps", "1", "--service"],
 }
 
 
