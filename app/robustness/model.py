@@ -274,20 +274,24 @@ class LeaveOneOut:
     tier_changes: int
 
 
-def leave_one_out(inputs: ModelInputs, nominal_totals: Floats) -> list[LeaveOneOut]:
+def leave_one_out(inputs: ModelInputs) -> list[LeaveOneOut]:
     """Per indicator: drop it and rescale the others' points so the total's max stays, then
-    compare ranks and tiers with the nominal ones (exact indicator scores as breakdowns show)."""
-    nominal_ranks = competition_ranks(nominal_totals[None, :])[0]
-    nominal_tiers = tier_index(nominal_totals, inputs.tier_thresholds)
+    compare ranks and tiers with those of the full totals. Both sides come from the exact
+    indicator scores (as the breakdowns show them), so a published year is compared with its
+    stored facts, not with a snapshot those facts may no longer give."""
+    # totals in whole cents: exact, so ties stay ties; the common rescaling factor changes no
+    # rank, only the tiers
+    cents = np.round(inputs.scores * 100.0)
+    full = cents.sum(axis=1)
+    nominal_ranks = competition_ranks(full[None, :])[0]
+    nominal_tiers = tier_index(full / 100.0, inputs.tier_thresholds)
     out = []
     for j, code in enumerate(inputs.indicators):
         rest = inputs.total - inputs.maxima[j]
         if rest <= 0 or inputs.n_regions == 0:
             out.append(LeaveOneOut(code, 0.0, 0, 0))
             continue
-        # the rest of each total in whole cents: exact, so ties stay ties; the common rescaling
-        # factor changes no rank, only the tiers
-        kept = np.round((nominal_totals - inputs.scores[:, j]) * 100.0)
+        kept = full - cents[:, j]
         ranks = competition_ranks(kept[None, :])[0]
         totals = kept / 100.0 * (inputs.total / rest) + 1e-9
         change = np.abs(ranks - nominal_ranks)

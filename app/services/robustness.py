@@ -281,7 +281,7 @@ def sensitivity_analysis(
             }
         )
     varied = any(g["first_order"] is not None for g in groups)
-    loo = model.leave_one_out(inputs, loaded.nominal)
+    loo = model.leave_one_out(inputs)
     dim_of = {i.code: i.dimension for i in loaded.scheme.indicators}
     return {
         **_head(loaded, year, parent, level),
@@ -313,7 +313,8 @@ def sensitivity_analysis(
         ],
         "leave_one_out_rule": (
             "drop the indicator and multiply the rest of each exact total by total max / (total max "
-            "- the indicator's max); ranks and tiers compared with the nominal ones"
+            "- the indicator's max); ranks and tiers compared with those of the full totals, both "
+            "from the stored facts (for an open year, the nominal ranking)"
         ),
     }
 

@@ -313,7 +313,7 @@ def test_tiny_scopes_answer_without_errors(regions: int) -> None:
     totals = inputs.scores.sum(axis=1)
     u = model.uncertainty(inputs, totals, Noise(), draws=20, seed=0)
     assert len(u.rank_quantile(50)) == regions
-    assert len(model.leave_one_out(inputs, totals)) == len(SCHEME.indicators)
+    assert len(model.leave_one_out(inputs)) == len(SCHEME.indicators)
     out = round_statistics(inputs)
     assert len(out["indicators"]) == len(SCHEME.indicators)  # type: ignore[arg-type]
     assert len(model.near_boundary(inputs, totals, u.nominal_tiers)) == regions
