@@ -351,3 +351,35 @@ def test_tier_shares_are_rounded_to_add_up_to_one() -> None:
     assert sum(Decimal(repr(v)) for v in p.values()) == 1
     # 2/3 rounds up to 0.6667 and 1/3 to 0.3333: exact already
     assert _probabilities(np.array([2, 1, 0]), 3, ("A", "B", "C")) == {"A": 0.6667, "B": 0.3333, "C": 0.0}
+
+
+def test_near_boundary_matches_a_decimal_computation_on_the_knots() -> None:
+    data = generate(CODES, [2022], seed=7)
+    facts = {c: data.facts(c, 2022) for c in CODES}
+    inputs = extract(SCHEME, facts, CODES)
+    totals = np.array([float(score(SCHEME, facts[c], c).total) for c in CODES])
+    tiers = model.tier_index(totals, inputs.tier_thresholds)
+    got = model.near_boundary(inputs, totals, tiers)
+    thresholds = [t.min_score for t in SCHEME.tiers]  # 80, 60, 0
+    expected = []
+    for c in CODES:
+        b = score(SCHEME, facts[c], c)
+        up = down = Decimal(0)
+        for ind in SCHEME.indicators:
+            if ind.rule.kind != "banded":
+                continue
+            knots = ind.rule.knots  # type: ignore[attr-defined]
+            v = b.indicators[SCHEME.indicators.index(ind)].value
+            v = v if isinstance(v, Decimal) else Decimal(0)
+            here, i = ind.rule.points(v)  # type: ignore[attr-defined]
+            if i + 1 < len(knots):
+                up = max(up, knots[i + 1][1] - here)
+            below = knots[i - 1][1] if v == knots[i][0] and i > 0 else knots[i][1]
+            down = max(down, here - below)
+        t = b.tier.code
+        k = [x.code for x in SCHEME.tiers].index(t)
+        reaches_next = k > 0 and b.total + up >= thresholds[k - 1]
+        drops = k < len(thresholds) - 1 and b.total - down < thresholds[k]
+        expected.append(reaches_next or drops)
+    assert list(got) == expected
+    assert 0 < sum(expected) < len(CODES)
