@@ -203,6 +203,94 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _bounded(name: str) -> Any:
+    """An argparse type for a parameter of the robustness analysis, checked as the API checks it."""
+
+    def parse(raw: str) -> int | float:
+        from app.services.robustness import check
+
+        try:
+            return check(name, raw)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def cmd_robustness(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sqlmodel import Session
+
+    from app.domain import DomainError
+    from app.robustness.model import Noise
+    from app.services.robustness import robustness
+
+    engine = _engine()
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        pct = done * 100 // total
+        if pct // 10 != last[0] // 10 or done == total:
+            print(f"robustness: {done}/{total} draws ({pct} %)", file=err, flush=True)
+        last[0] = pct
+
+    try:
+        with Session(engine) as session:
+            body = robustness(
+                session,
+                args.year,
+                args.parent,
+                args.level,
+                draws=args.draws,
+                seed=args.seed,
+                noise=Noise(args.weight_noise, args.knot_noise, args.assessed_noise),
+                progress=progress,
+            )
+    except DomainError as exc:
+        print(f"innomon: {exc}", file=err)
+        return EXIT_INVALID
+    finally:
+        engine.dispose()
+    s = body["summary"]
+    a = body["assumptions"]
+    print(
+        f"{body['scheme']} data year {body['year']} ({body['period_status']}), "
+        f"{body['regions']} regions{' under ' + args.parent if args.parent else ''}",
+        file=out,
+    )
+    print(
+        f"{body['draws']} draws, seed {a['seed']}: weight noise {a['weight_noise']:g}, "
+        f"knot noise {a['knot_noise']:g}, assessed noise {a['assessed_noise']:g}",
+        file=out,
+    )
+    print(f"mean absolute rank shift: {_num_or_dash(s['mean_abs_rank_shift'])}", file=out)
+    print(
+        f"share within one band step of a tier boundary: {_num_or_dash(s['share_near_boundary'])}", file=out
+    )
+    print(f"regions whose tier changes in more than 20 % of draws: {len(s['unstable_regions'])}", file=out)
+    header = ["rank", "region", "name", "total", "tier", "median", "p5-p95", "P(tier change)"]
+    rows = [
+        [
+            str(i["nominal_rank"]),
+            i["region"],
+            i["name_zh"],
+            f"{i['nominal_total']:.2f}",
+            i["nominal_tier"],
+            str(i["median_rank"]),
+            f"{i['p5_rank']}-{i['p95_rank']}",
+            f"{i['p_tier_change']:.3f}",
+        ]
+        for i in body["items"]
+    ]
+    widths = [max(_width(r[c]) for r in [header, *rows]) for c in range(len(header))]
+    for r in [header, *rows]:
+        print("  ".join(_pad(x, w) for x, w in zip(r, widths, strict=True)).rstrip(), file=out)
+    return EXIT_OK
+
+
+def _num_or_dash(x: Any) -> str:
+    return "-" if x is None else f"{x:g}"
+
+
 def _first_admin_key(engine: Any, settings: Any, err: TextIO) -> None:
     """With no key at all and no bootstrap token, create an admin key and print its token once."""
     from app.db.engine import session_scope, writer
@@ -522,6 +610,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parent", help="only the regions below this one")
     p.add_argument("-o", "--output", help="file to write (default WHAT-YEAR.FORMAT; - for stdout)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "robustness", help="how stable each region's rank and tier are under draws of the scheme's choices"
+    )
+    p.add_argument("--year", type=int, required=True, help="the data year")
+    p.add_argument("--parent", help="the regions below this region code (default: all)")
+    p.add_argument("--level", default="county", choices=["province", "city", "county"])
+    p.add_argument("--draws", type=_bounded("draws"), default=1000)
+    p.add_argument("--seed", type=_bounded("seed"), default=0)
+    p.add_argument("--weight-noise", type=_bounded("weight_noise"), default=0.25)
+    p.add_argument("--knot-noise", type=_bounded("knot_noise"), default=0.10)
+    p.add_argument("--assessed-noise", type=_bounded("assessed_noise"), default=1.0)
+    p.set_defaults(func=cmd_robustness)
 
     tg = sub.add_parser("targets", help="plan targets")
     tsub = tg.add_subparsers(dest="targets_command", required=True)

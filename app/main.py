@@ -25,6 +25,7 @@ from app.api.routers import (
     periods,
     regions,
     registry,
+    robustness,
     schemes,
     scores,
     templates,
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         data.router,
         registry.platforms,
         registry.awards,
+        robustness.router,  # before scores: /scores/{year}/robustness is not a region's breakdown
         scores.router,
         audit.router,
         target_routes.router,

@@ -16,6 +16,7 @@ RUNS = {
     "ranking": ["--large", "30", "--small", "10", "--reps", "1", "--cached-reps", "2"],
     "reports": ["--regions", "12", "--reps", "1", "--pdf-reps", "1", "--cached-reps", "2"],
     "spreadsheets": ["--regions", "20", "--rounds", "1"],
+    "robustness": ["--sizes", "20,30", "--draws", "50", "--reps", "1", "--service"],
 }
 
 

@@ -1,0 +1,124 @@
+"""How much a rank or a tier depends on the scheme's choices: uncertainty, sensitivity and the
+statistics of the indicator scores. Registered before the scores router: `/scores/{year}/robustness`
+must not be read as the breakdown of a region called "robustness"."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
+
+from app.api.deps import DbDep, RegionCode, Year
+from app.api.problems import responses
+from app.api.robustness_schemas import RobustnessRead, SensitivityRead, StatisticsRead
+from app.api.schemas import Level
+from app.robustness.model import Noise
+from app.services import robustness
+from app.services.robustness import LIMITS
+
+router = APIRouter(prefix="/scores", tags=["robustness"])
+
+
+def _checked(name: str) -> BeforeValidator:
+    """Checks a query parameter against LIMITS; the error names the value and the allowed range."""
+    return BeforeValidator(lambda raw: robustness.check(name, raw))
+
+
+def _query(name: str, description: str) -> Any:
+    _, lo, hi, _ = LIMITS[name]
+    return Query(ge=lo, le=hi, description=f"{description} ({lo:g} to {hi:g})")
+
+
+Draws = Annotated[int, _checked("draws"), _query("draws", "draws of the assumptions")]
+Seed = Annotated[
+    int,
+    _checked("seed"),
+    _query("seed", "seed of the random streams; the same seed gives the same answer, byte for byte"),
+]
+WeightNoise = Annotated[
+    float,
+    _checked("weight_noise"),
+    _query("weight_noise", "w: indicator maxima times U[1-w, 1+w]; 0 switches it off"),
+]
+KnotNoise = Annotated[
+    float,
+    _checked("knot_noise"),
+    _query("knot_noise", "k: band thresholds times U[1-k, 1+k]; 0 switches it off"),
+]
+AssessedNoise = Annotated[
+    float,
+    _checked("assessed_noise"),
+    _query("assessed_noise", "a: assessed points plus U[-a, +a]; 0 switches it off"),
+]
+BaseSamples = Annotated[int, _checked("n"), _query("n", "base samples of the Saltelli design")]
+Parent = Annotated[
+    RegionCode | None, Query(description="the regions below this one (all levels down), as the ranking")
+]
+LevelQuery = Annotated[Level | None, Query(description="regions of this level")]
+
+_DEFAULT = {k: v[3] for k, v in LIMITS.items()}
+
+
+@router.get("/{year}/robustness", response_model=RobustnessRead, responses=responses(404, 422))
+def get_robustness(
+    year: Year,
+    db: DbDep,
+    parent: Parent = None,
+    level: LevelQuery = "county",
+    draws: Draws = int(_DEFAULT["draws"]),
+    seed: Seed = int(_DEFAULT["seed"]),
+    weight_noise: WeightNoise = _DEFAULT["weight_noise"],
+    knot_noise: KnotNoise = _DEFAULT["knot_noise"],
+    assessed_noise: AssessedNoise = _DEFAULT["assessed_noise"],
+) -> Any:
+    """Monte Carlo uncertainty of each region's rank and tier under draws of the scheme's
+    judgement calls (weights, band edges, assessed points); the nominal ranking is the exact one
+    `GET /scores/{year}` serves, and the draws are computed from the year's stored facts. A scope
+    without regions gives an empty answer (`regions: 0`, no items)."""
+    with db.read() as session:
+        return robustness.robustness(
+            session,
+            year,
+            parent,
+            level,
+            draws=draws,
+            seed=seed,
+            noise=Noise(weight_noise, knot_noise, assessed_noise),
+        )
+
+
+@router.get("/{year}/sensitivity", response_model=SensitivityRead, responses=responses(404, 422))
+def get_sensitivity(
+    year: Year,
+    db: DbDep,
+    parent: Parent = None,
+    level: LevelQuery = "county",
+    n: BaseSamples = int(_DEFAULT["n"]),
+    seed: Seed = int(_DEFAULT["seed"]),
+    weight_noise: WeightNoise = _DEFAULT["weight_noise"],
+    knot_noise: KnotNoise = _DEFAULT["knot_noise"],
+    assessed_noise: AssessedNoise = _DEFAULT["assessed_noise"],
+) -> Any:
+    """First-order and total Sobol indices of the mean absolute rank shift for each assumption
+    group (Saltelli design, SALib's estimators, bootstrap 5-95 % intervals), and the rank impact
+    of leaving out each indicator."""
+    with db.read() as session:
+        return robustness.sensitivity_analysis(
+            session,
+            year,
+            parent,
+            level,
+            n=n,
+            seed=seed,
+            noise=Noise(weight_noise, knot_noise, assessed_noise),
+        )
+
+
+@router.get("/{year}/statistics", response_model=StatisticsRead, responses=responses(404, 422))
+def get_statistics(year: Year, db: DbDep, parent: Parent = None, level: LevelQuery = "county") -> Any:
+    """Per indicator: availability, moments with COINr's skew and kurtosis flags, ceiling and
+    floor shares; Spearman correlations with p-values and flags; Cronbach's alpha per dimension;
+    effective weights."""
+    with db.read() as session:
+        return robustness.statistics(session, year, parent, level)
