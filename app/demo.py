@@ -40,7 +40,7 @@ from functools import cache
 from importlib import resources
 
 from app.domain import Facts, RegistryItem, Scheme, builtin_scheme
-from app.domain.rules import ChoiceFlag
+from app.domain.rules.choice_flag import ChoiceFlag
 
 DEMO_LABEL = "synthetic demo data — not official statistics"
 #: the scheme the generated values are made for

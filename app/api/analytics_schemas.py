@@ -223,6 +223,20 @@ class SimulateRead(BaseModel):
     breakdown: SimulatedBreakdown
 
 
+class InputChange(Aliased):
+    """One input a gap option changes, whatever the rule kind: an element's value, or the number
+    of registry items of one type and level that count in the year."""
+
+    element: str | None = Field(None, description="the element whose value changes")
+    registry: str | None = Field(None, description="the registry items are added to")
+    type: str | None = Field(None, description="the type of the items added")
+    level: str | None = Field(None, description="the level of the items added")
+    from_: Number | bool | str | None = Field(
+        alias="from", description="the value now (items: how many of that type and level count now)"
+    )
+    to: Number | bool | str | None = Field(description="the value the option sets (items: the count after)")
+
+
 class Knot(BaseModel):
     threshold: Number
     score: Number
@@ -246,12 +260,21 @@ class FlagState(BaseModel):
     points: Number
 
 
+#: the fields a rule kind of contract v1 set on an option; `inputs` says the same for every kind
+_V1 = "contract v1, set by some rule kinds; `inputs` holds the same for every kind"
+
+
 class GapOption(BaseModel):
     """A concrete change, re-scored: posting `changes` to simulate gives exactly `total`."""
 
-    target: str = Field(description="next_knot, max, one_item, choice or flag")
+    target: str = Field(
+        description="the rule kind's name for the option, e.g. next_knot, max, one_item, choice, flag, "
+        "next_bracket"
+    )
     description: str
     changes: ChangesRead
+    inputs: list[InputChange] = Field(description="the inputs the option changes, from -> to")
+    points_gained: Number = Field(description="points the indicator gains (indicator_gain)")
     indicator_score: Number
     indicator_gain: Number
     total: Number
@@ -259,22 +282,22 @@ class GapOption(BaseModel):
         description="total - the current total (other indicators sharing the input included)"
     )
     tier: str
-    element: str | None = None
-    from_value: Number | bool | str | None = None
-    to_value: Number | bool | str | None = None
-    input_change: Number | None = None
-    registry: str | None = None
-    type: str | None = None
-    level: str | None = None
-    count: int | None = None
-    points_each: Number | None = None
+    element: str | None = Field(None, description=_V1)
+    from_value: Number | bool | str | None = Field(None, description=_V1)
+    to_value: Number | bool | str | None = Field(None, description=_V1)
+    input_change: Number | None = Field(None, description=_V1)
+    registry: str | None = Field(None, description=_V1)
+    type: str | None = Field(None, description=_V1)
+    level: str | None = Field(None, description=_V1)
+    count: int | None = Field(None, description=_V1)
+    points_each: Number | None = Field(None, description=_V1)
 
 
 class IndicatorGap(BaseModel):
     indicator: str
     name_zh: str
     name_en: str
-    kind: str
+    kind: str = Field(description="the rule kind (GET /schemes/{code} lists each indicator's)")
     departments: list[str]
     score: Number
     max: Number
@@ -284,15 +307,27 @@ class IndicatorGap(BaseModel):
     missing_inputs: list[str]
     note: str | None
     options: list[GapOption] = Field(description="sorted by gain, highest first")
-    next_knot: Knot | None = Field(None, description="banded: the next knot above the value")
-    top_knot: Knot | None = Field(None, description="banded: the knot of the max")
-    registry: str | None = Field(None, description="tally: the registry counted")
-    cap: Number | None = Field(None, description="tally: the cap")
-    room_under_cap: Number | None = Field(None, description="tally: points the cap still allows")
-    per_item: list[PerItem] | None = Field(None, description="tally: points per additional item")
-    better_choices: list[BetterChoice] | None = Field(None, description="choice_flag: better options")
-    flag: FlagState | None = Field(None, description="choice_flag: the flag")
-    room_to_max: Number | None = Field(None, description="assessed: room to the max")
+    reading: dict[str, Any] = Field(
+        description="the rule kind's own reading of the gap, e.g. the next knot or bracket, the room "
+        "under a cap; its keys are the kind's"
+    )
+    next_knot: Knot | None = Field(None, description="contract v1 (banded); the same as reading.next_knot")
+    top_knot: Knot | None = Field(None, description="contract v1 (banded); the same as reading.top_knot")
+    registry: str | None = Field(None, description="contract v1 (tally); the same as reading.registry")
+    cap: Number | None = Field(None, description="contract v1 (tally); the same as reading.cap")
+    room_under_cap: Number | None = Field(
+        None, description="contract v1 (tally); the same as reading.room_under_cap"
+    )
+    per_item: list[PerItem] | None = Field(
+        None, description="contract v1 (tally); the same as reading.per_item"
+    )
+    better_choices: list[BetterChoice] | None = Field(
+        None, description="contract v1 (choice_flag); the same as reading.better_choices"
+    )
+    flag: FlagState | None = Field(None, description="contract v1 (choice_flag); the same as reading.flag")
+    room_to_max: Number | None = Field(
+        None, description="contract v1 (assessed); the same as reading.room_to_max"
+    )
 
 
 class Step(BaseModel):

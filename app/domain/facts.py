@@ -8,7 +8,7 @@ from datetime import date
 from functools import cached_property
 from typing import NamedTuple
 
-from app.domain.scheme import RegistryCounting, Value
+from app.domain.elements import RegistryCounting, Value, counts_in_year
 
 
 class RegistryItem(NamedTuple):
@@ -28,16 +28,8 @@ class RegistryItem(NamedTuple):
     id: int | str | None = None
 
     def counts_in(self, year: int, counting: RegistryCounting) -> bool:
-        """Whether the item counts for data year `year`.
-
-        A stock item counts when it was recognised by Dec 31 of the year and not revoked on or before
-        that day (revoked on Dec 31: gone at year end; revoked on Jan 1 next year: still counted).
-        An event item counts in the calendar year of its date.
-        """
-        if counting is RegistryCounting.EVENT:
-            return self.start.year == year
-        year_end = date(year, 12, 31)
-        return self.start <= year_end and (self.end is None or self.end > year_end)
+        """Whether the item counts for data year `year` (`counts_in_year`, the domain's one rule)."""
+        return counts_in_year(counting, self.start, self.end, year)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from app.domain.numbers import ZERO
+from app.domain.numbers import ZERO, to_json
+from app.domain.plan import plan_for
 from app.domain.problems import Problem, SchemeInvalid, SchemeNotFound
-from app.domain.rules import RULE_KINDS, Rule, SpecContext
+from app.domain.rules import RuleKind, rule_kinds
+from app.domain.rules.base import SpecContext
 from app.domain.scheme import (
     Choice,
     Department,
@@ -23,7 +25,6 @@ from app.domain.scheme import (
     ElementKind,
     Indicator,
     Level,
-    RatioSource,
     Registry,
     RegistryCounting,
     RegistryType,
@@ -35,14 +36,8 @@ SCHEME_PACKAGE = "app.schemes"
 
 
 def plain(obj: Any) -> Any:
-    """A JSON-ready copy of a definition: Decimals become ints or exact decimal floats."""
-    if isinstance(obj, Decimal):
-        return int(obj) if obj == obj.to_integral_value() else float(obj)
-    if isinstance(obj, Mapping):
-        return {str(k): plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [plain(v) for v in obj]
-    return obj
+    """A JSON-ready copy of a definition (`to_json`: Decimals become ints or exact decimal floats)."""
+    return to_json(obj)
 
 
 def content_hash(definition: Mapping[str, Any]) -> str:
@@ -214,15 +209,16 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
                     ck.add(f"{iwhere}.departments", f"unknown department {dep!r}")
             rule_spec = ind.get("rule")
             rule_kind = rule_spec.get("kind") if isinstance(rule_spec, Mapping) else None
-            factory = RULE_KINDS.get(rule_kind) if isinstance(rule_kind, str) else None
-            if factory is None or not isinstance(rule_spec, Mapping):
+            kinds = rule_kinds()
+            kind_class = kinds.get(rule_kind) if isinstance(rule_kind, str) else None
+            if kind_class is None or not isinstance(rule_spec, Mapping):
                 ck.add(
                     f"{iwhere}.rule.kind",
-                    f"unknown rule kind {rule_kind!r}; expected one of {', '.join(RULE_KINDS)}",
+                    f"unknown rule kind {rule_kind!r}; expected one of {', '.join(kinds)}",
                 )
                 continue
             ctx = SpecContext(iwhere, imax, elements, registries, levels)
-            rule: Rule | None = factory(rule_spec, ind.get("source"), ctx)
+            rule: RuleKind | None = kind_class.from_spec(rule_spec, ind.get("source"), ctx)
             ck.problems.extend(ctx.problems)
             if rule is None:
                 continue
@@ -252,8 +248,8 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
     for d in dimensions:
         for ind in d.indicators:
             for src in ind.rule.sources:
-                if isinstance(src, RatioSource):
-                    divides.setdefault(src.denominator, []).append(ind.code)
+                if src.held is not None:
+                    divides.setdefault(src.held, []).append(ind.code)
     for el_code, ind_codes in divides.items():
         el = elements[el_code]
         elements[el_code] = Element(**{**el.__dict__, "denominator_of": tuple(ind_codes)})
@@ -261,7 +257,7 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
     if ck.problems:
         raise SchemeInvalid(code or "?", ck.problems)
     definition = plain(data)
-    return Scheme(
+    scheme = Scheme(
         code,
         name_zh,
         name_en,
@@ -276,6 +272,8 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
         definition=definition,
         content_hash=content_hash(definition),
     )
+    plan_for(scheme)  # compiled once, here, and kept on the scheme
+    return scheme
 
 
 def parse_toml(text: str) -> dict[str, Any]:

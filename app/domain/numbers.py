@@ -1,12 +1,16 @@
-"""Exact decimal helpers shared by the scoring engine and its callers."""
+"""Exact decimal helpers and the one Decimal-to-JSON conversion of the domain."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 SCORE_QUANTUM = Decimal("0.01")
 VALUE_QUANTUM = Decimal("0.0001")
 ZERO = Decimal(0)
+ONE = Decimal(1)
 
 #: Digits a stored value may carry: the database column holds 10 after the decimal point
 #: (NUMERIC(30, 10)), and a value read back travels as a JSON number, exact to 15 significant
@@ -69,3 +73,29 @@ def check_precision(x: Decimal, received: object) -> None:
     _, digits, exponent = _stripped(x)
     if max(-exponent, 0) > MAX_DECIMAL_PLACES or len(digits) > MAX_SIGNIFICANT_DIGITS:
         raise ValueError(f"{received!r} cannot be stored exactly: values carry {PRECISION_RULE}")
+
+
+def to_json(obj: Any) -> Any:
+    """Plain JSON data: Decimals become JSON numbers (`json_number`), dates ISO text, mappings
+    objects with text keys, tuples lists. The one conversion every part of the domain uses."""
+    if isinstance(obj, Decimal):
+        return json_number(obj)
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, Mapping):
+        return {str(k): to_json(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_json(v) for v in obj]
+    return obj
+
+
+def json_object(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """`to_json` of a mapping, typed as the dict it is."""
+    out = to_json(obj)
+    assert isinstance(out, dict)
+    return out
+
+
+def fmt(x: Decimal) -> str:
+    """A decimal as people write it: no exponent, no trailing zeros."""
+    return format(x.normalize(), "f")

@@ -1,4 +1,8 @@
-"""The scoring engine: one region-year in, an exact, explained breakdown out."""
+"""The scoring engine: one region-year in, an exact, explained breakdown out.
+
+The numbers come from the scheme's compiled plan (app/domain/plan.py) and from nothing else; the
+explanation of each indicator is asked of its rule kind afterwards, from the same run.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from app.domain.facts import Facts
-from app.domain.numbers import ZERO, json_number, round_score, round_value
+from app.domain.numbers import json_number, round_value, to_json
+from app.domain.plan import plan_for
+from app.domain.rules.base import EMPTY, RuleKind
 from app.domain.scheme import Scheme, Tier, Value
 
 
@@ -26,8 +32,7 @@ class IndicatorScore(NamedTuple):
     explanation: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class DimensionScore:
+class DimensionScore(NamedTuple):
     code: str
     name_zh: str
     name_en: str
@@ -95,19 +100,22 @@ def _indicator_dict(i: IndicatorScore) -> dict[str, Any]:
         "max": json_number(i.max),
         "missing_inputs": list(i.missing_inputs),
         "departments": list(i.departments),
-        "inputs": _jsonable(i.inputs),
-        "explanation": _jsonable(i.explanation),
+        "inputs": to_json(i.inputs),
+        "explanation": to_json(i.explanation),
     }
 
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, Decimal):
-        return json_number(obj)
-    if isinstance(obj, Mapping):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    return obj
+def _explanation(rule: RuleKind, facts: Facts, value: Decimal | str | None, note: object) -> dict[str, Any]:
+    """The rule's explanation, plus the inputs present but unusable (a stored zero denominator)
+    when the value could not be derived: the reason an indicator scores 0 is never hidden."""
+    explanation = rule.explain(facts, value, note)
+    if value is None:
+        invalid: dict[str, str] = {}
+        for source in rule.sources:
+            invalid.update(source.invalid_inputs(facts.values))
+        if invalid:
+            explanation = {**explanation, "invalid_inputs": invalid}
+    return explanation
 
 
 def score(scheme: Scheme, facts: Facts, region: str | None = None, *, explain: bool = True) -> Breakdown:
@@ -119,47 +127,69 @@ def score(scheme: Scheme, facts: Facts, region: str | None = None, *, explain: b
     `facts` must hold values already checked by `Element.parse`. With explain=False the
     indicators carry no inputs or explanation (for rankings); every number is the same.
     """
-    dims: list[DimensionScore] = []
-    missing: dict[str, list[str]] = {}
-    total = ZERO
-    for dim in scheme.dimensions:
-        scored: list[IndicatorScore] = []
-        subtotal = ZERO
-        for ind in dim.indicators:
-            out = ind.rule.evaluate(facts, scheme.registries, ind.max, explain)
-            pts = round_score(min(max(out.points, ZERO), ind.max))
-            subtotal += pts
-            for el in out.missing:
-                dept = scheme.elements[el].department
-                if el not in missing.setdefault(dept, []):
-                    missing[dept].append(el)
-            scored.append(
-                IndicatorScore(
+    plan = plan_for(scheme)
+    run = plan.run(facts)
+    new = tuple.__new__  # a NamedTuple made without its keyword-parsing __new__: rankings make many
+    if explain:
+        values = facts.values
+        rows = [
+            new(
+                IndicatorScore,
+                (
                     ind.code,
                     ind.name_zh,
                     ind.name_en,
                     ind.unit,
-                    pts,
+                    points,
                     ind.max,
-                    out.value,
-                    out.missing,
+                    value,
+                    missing,
                     ind.departments,
-                    out.inputs,
-                    out.explanation,
-                )
+                    {c: values.get(c) for c in ind.rule.elements},
+                    _explanation(ind.rule, facts, value, note),
+                ),
             )
-        total += subtotal
-        dims.append(DimensionScore(dim.code, dim.name_zh, dim.name_en, subtotal, dim.weight, tuple(scored)))
-    ordered = {d: tuple(missing[d]) for d in scheme.departments if d in missing}
+            for ind, points, value, missing, note in zip(
+                plan.indicators, run.scores, run.values, run.missing, run.notes, strict=True
+            )
+        ]
+    else:
+        rows = [
+            new(
+                IndicatorScore,
+                (
+                    ind.code,
+                    ind.name_zh,
+                    ind.name_en,
+                    ind.unit,
+                    points,
+                    ind.max,
+                    value,
+                    missing,
+                    ind.departments,
+                    EMPTY,
+                    EMPTY,
+                ),
+            )
+            for ind, points, value, missing in zip(
+                plan.indicators, run.scores, run.values, run.missing, strict=True
+            )
+        ]
+    dims = tuple(
+        [
+            new(DimensionScore, (dim.code, dim.name_zh, dim.name_en, points, dim.weight, tuple(rows[a:b])))
+            for dim, points, (a, b) in zip(scheme.dimensions, run.dimensions, plan.bounds, strict=True)
+        ]
+    )
     return Breakdown(
         scheme.code,
         scheme.version,
         facts.year,
         region,
-        total,
+        run.total,
         scheme.total,
-        scheme.tier_for(total),
-        not ordered,
-        ordered,
-        tuple(dims),
+        run.tier,
+        not run.missing_by_department,
+        run.missing_by_department,
+        dims,
     )

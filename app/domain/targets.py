@@ -29,14 +29,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from app.domain.numbers import ZERO, canonical, check_precision, json_number
+from app.domain.numbers import ZERO, canonical, check_precision, json_object
 from app.domain.problems import Problem
 from app.domain.scheme import NUMBER_LIMIT, NUMERIC_KINDS, Scheme
 
 KINDS = ("value", "count", "increase", "tier")
 STATUSES = ("met", "on_track", "at_risk", "missed")
-#: rule kinds whose indicator value is a number (a choice indicator's value is a choice code)
-NUMERIC_RULES = frozenset({"banded", "tally", "assessed"})
 FIRST_YEAR, LAST_YEAR = 1949, 2100
 PCT_QUANTUM = Decimal("0.1")
 
@@ -74,9 +72,10 @@ def parse_threshold(raw: object) -> Decimal:
     return canonical(number)
 
 
-def indicator_codes(scheme: Scheme) -> dict[str, str]:
-    """Indicator code -> its rule kind."""
-    return {i.code: i.rule.kind for i in scheme.indicators}
+def indicator_codes(scheme: Scheme) -> dict[str, bool]:
+    """Indicator code -> whether its value is a number (its rule kind says; a choice indicator's
+    value is a choice code)."""
+    return {i.code: i.rule.numeric_value for i in scheme.indicators}
 
 
 def level_rank(scheme: Scheme) -> dict[str, int]:
@@ -110,7 +109,7 @@ def check_target(scheme: Scheme, t: TargetSpec) -> list[Problem]:
     if t.kind in ("value", "increase"):
         element = scheme.elements.get(t.subject)
         if t.subject in indicators:
-            if indicators[t.subject] not in NUMERIC_RULES:
+            if not indicators[t.subject]:
                 problems.append(Problem("subject", f"indicator {t.subject} has no numeric value"))
         elif t.kind == "value" and element is not None:
             if element.kind not in NUMERIC_KINDS:
@@ -161,22 +160,19 @@ class Progress:
     years: tuple[tuple[int, Decimal | None, bool | None], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        def num(x: Decimal | None) -> int | float | None:
-            return None if x is None else json_number(x)
-
         out: dict[str, Any] = {
             "as_of": self.as_of,
-            "current": num(self.current),
-            "goal": num(self.goal),
-            "base": num(self.base),
-            "expected": num(self.expected),
-            "progress_pct": num(self.progress_pct),
+            "current": self.current,
+            "goal": self.goal,
+            "base": self.base,
+            "expected": self.expected,
+            "progress_pct": self.progress_pct,
             "status": self.status,
             "reason": self.reason,
         }
         if self.years:
-            out["years"] = [{"year": y, "value": num(v), "increased": up} for y, v, up in self.years]
-        return out
+            out["years"] = [{"year": y, "value": v, "increased": up} for y, v, up in self.years]
+        return json_object(out)
 
 
 def _pct(part: Decimal, whole: Decimal) -> Decimal | None:

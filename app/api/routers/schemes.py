@@ -65,6 +65,8 @@ def detail(s: Scheme) -> dict[str, Any]:
                         "departments": list(i.departments),
                         "inputs": list(i.rule.elements),
                         "rule": plain(i.rule.describe()),
+                        # what the breakdown's `explanation` of this indicator holds, by key
+                        "explanation_shape": {"kind": i.rule.kind, **i.rule.explanation_shape},
                     }
                     for i in d.indicators
                 ],

@@ -1,0 +1,166 @@
+"""The vocabulary of a scheme: data elements, their values, registries and how items count.
+
+The lowest layer of the domain: it imports nothing of the domain but the numbers, so facts, rule
+kinds and the scheme all build on it without importing each other in a circle.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from app.domain.numbers import ZERO, canonical, check_precision
+
+#: The value of one data element: a number, a choice code or a flag.
+Value = Decimal | str | bool
+
+#: Upper bound for numbers and counts; far above any real statistic, low enough to stay exact.
+NUMBER_LIMIT = Decimal(10) ** 12
+
+
+class ElementKind(StrEnum):
+    NUMBER = "number"
+    PERCENT = "percent"
+    COUNT = "count"
+    CHOICE = "choice"
+    BOOLEAN = "boolean"
+    ASSESSED = "assessed"
+
+
+NUMERIC_KINDS = frozenset({ElementKind.NUMBER, ElementKind.PERCENT, ElementKind.COUNT, ElementKind.ASSESSED})
+
+
+class RegistryCounting(StrEnum):
+    #: an item counts while it is recognised at year end (platforms)
+    STOCK = "stock"
+    #: an item counts in the year of its date (awards)
+    EVENT = "event"
+
+
+@dataclass(frozen=True)
+class Named:
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class Department(Named):
+    pass
+
+
+@dataclass(frozen=True)
+class Level(Named):
+    pass
+
+
+@dataclass(frozen=True)
+class Choice(Named):
+    pass
+
+
+@dataclass(frozen=True)
+class Element(Named):
+    """A raw input a department posts: one number, choice or flag per region and year."""
+
+    unit: str
+    kind: ElementKind
+    department: str
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    choices: tuple[Choice, ...] = ()
+    optional: bool = False
+    #: set for elements that are the denominator of a ratio: zero is then invalid input
+    denominator_of: tuple[str, ...] = ()
+
+    @property
+    def choice_codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.choices)
+
+    def parse(self, raw: object) -> Value:
+        """Check one raw value (as decoded from JSON or read back from storage) for this element.
+
+        Returns the value in canonical form (Decimal for numbers, str for choices, bool for flags);
+        raises ValueError whose message is the reason, fit to show to the sender.
+        """
+        if self.kind is ElementKind.BOOLEAN:
+            if not isinstance(raw, bool):
+                raise ValueError("must be true or false")
+            return raw
+        if self.kind is ElementKind.CHOICE:
+            if not isinstance(raw, str):
+                raise ValueError(f"must be one of {', '.join(self.choice_codes)}")
+            if raw not in self.choice_codes:
+                raise ValueError(f"unknown choice {raw!r}; expected one of {', '.join(self.choice_codes)}")
+            return raw
+        number = _to_decimal(raw)
+        if number < ZERO:
+            raise ValueError("must not be negative")
+        if self.kind is ElementKind.PERCENT and number > 100:
+            raise ValueError("is a percentage and must not exceed 100")
+        if self.kind is ElementKind.COUNT and number != number.to_integral_value():
+            raise ValueError("must be a whole number")
+        if self.kind is ElementKind.ASSESSED:
+            lo = self.minimum if self.minimum is not None else ZERO
+            hi = self.maximum if self.maximum is not None else NUMBER_LIMIT
+            if not lo <= number <= hi:
+                raise ValueError(f"is an assessed score and must lie between {lo} and {hi}")
+        if number > NUMBER_LIMIT:
+            raise ValueError(f"must not exceed {NUMBER_LIMIT:.0E}")
+        check_precision(number, raw)
+        number = canonical(number)  # -0 is 0, 1E+3 is 1000: stored and compared in one form
+        if self.denominator_of and number == ZERO:
+            raise ValueError(
+                f"must be greater than 0: it is the denominator of {', '.join(self.denominator_of)}"
+            )
+        if self.kind is ElementKind.COUNT:
+            return number.quantize(Decimal(1))
+        return number
+
+
+def _to_decimal(raw: object) -> Decimal:
+    # bool is an int in Python; a flag where a number is expected is a wrong type, not 0 or 1.
+    if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal):
+        raise ValueError("must be a number")
+    if isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise ValueError("must be a finite number")
+        return Decimal(repr(raw))
+    try:
+        number = Decimal(raw)
+    except InvalidOperation as exc:  # pragma: no cover - Decimal(int) never fails
+        raise ValueError("must be a number") from exc
+    if not number.is_finite():
+        raise ValueError("must be a finite number")
+    return number
+
+
+@dataclass(frozen=True)
+class RegistryType(Named):
+    registry: str
+
+
+@dataclass(frozen=True)
+class Registry(Named):
+    counting: RegistryCounting
+    types: tuple[RegistryType, ...]
+
+    @property
+    def type_codes(self) -> tuple[str, ...]:
+        return tuple(t.code for t in self.types)
+
+
+def counts_in_year(counting: RegistryCounting, start: date, end: date | None, year: int) -> bool:
+    """Whether a registry item counts for data year `year`: the one rule of the domain.
+
+    A stock item (a platform) counts when it was recognised by Dec 31 of the year and not revoked
+    on or before that day (revoked on Dec 31: gone at year end; revoked on Jan 1 next year: still
+    counted). An event item (an award) counts in the calendar year of its date. Comparing years is
+    the same as comparing with Dec 31: a date after Dec 31 of Y is a date of a later year.
+    """
+    if counting is RegistryCounting.EVENT:
+        return start.year == year
+    return start.year <= year and (end is None or end.year > year)

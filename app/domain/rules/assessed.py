@@ -1,0 +1,112 @@
+"""`assessed`: a score given by assessors, taken as it is within the element's bounds.
+
+rule = { kind = "assessed" }
+source = { element = "st_management_innovation_score" }   # an assessed element, max = the indicator's
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from app.domain.elements import ElementKind, Registry
+from app.domain.facts import Facts
+from app.domain.numbers import ZERO, fmt
+from app.domain.rules.base import (
+    AMOUNT_QUANTUM,
+    Evaluation,
+    Evaluator,
+    GapContext,
+    GapReading,
+    IndicatorRef,
+    Move,
+    Proposal,
+    RuleKind,
+    SpecContext,
+    relative_change,
+)
+from app.domain.sources import ElementSource, Source
+
+
+@dataclass(frozen=True)
+class Assessed(RuleKind):
+    """A score given by assessors, taken as it is within the element's bounds."""
+
+    kind: ClassVar[str] = "assessed"
+    explanation_shape: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {"assessed": "the assessed score posted (null when missing)"}
+    )
+    source: ElementSource
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any], source: object, ctx: SpecContext) -> Assessed | None:
+        if not isinstance(source, Mapping) or "element" not in source:
+            ctx.problem("source", "an assessed indicator needs source.element")
+            return None
+        el = ctx.element(source["element"], "source.element", frozenset({ElementKind.ASSESSED}))
+        if el is None:
+            return None
+        if el.maximum != ctx.max:
+            ctx.problem("source.element", f"its bound {el.maximum} must equal the indicator's max {ctx.max}")
+            return None
+        return cls(ElementSource(el.code))
+
+    @property
+    def elements(self) -> tuple[str, ...]:
+        return self.source.elements
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return (self.source,)
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "source": self.source.describe()}
+
+    def compile(self, max: Decimal, registries: Mapping[str, Registry]) -> Evaluator:
+        resolve = self.source.compile()
+
+        def evaluate(facts: Facts) -> Evaluation:
+            value, missing = resolve(facts.values)
+            if value is None:
+                return ZERO, None, missing, None
+            return (value if value < max else max), value, (), None
+
+        return evaluate
+
+    def explain(self, facts: Facts, value: Decimal | str | None, note: object) -> dict[str, Any]:
+        return {"kind": self.kind, "assessed": value}
+
+    def _top(self, ind: IndicatorRef, ctx: GapContext) -> Decimal:
+        el = ctx.elements[self.source.element]
+        return el.maximum if el.maximum is not None else ind.max
+
+    def gap(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> GapReading:
+        element, top = self.source.element, self._top(ind, ctx)
+        old = facts.values.get(element)
+        room = top - (old if isinstance(old, Decimal) else ZERO)
+        proposal = Proposal(
+            "max",
+            f"assessed {element} of {fmt(top)} (room {fmt(room)})",
+            {element: top},
+            detail={"element": element, "from_value": old, "to_value": top},
+        )
+        note = "an assessed score: set by the assessors, not by posting data"
+        return GapReading([proposal], {"room_to_max": room}, note)
+
+    def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
+        element, top = self.source.element, self._top(ind, ctx)
+        old = facts.values.get(element)
+        if isinstance(old, Decimal) and old >= top:
+            return []
+        start = old if isinstance(old, Decimal) else ZERO
+        return [
+            Move(
+                f"assessed {element} {fmt(start)} -> {fmt(top)}",
+                {element: top},
+                cost=relative_change(old, top),
+                trim=(element, start, AMOUNT_QUANTUM),
+            )
+        ]

@@ -1,0 +1,228 @@
+"""`banded`: piecewise-linear bands, knots (threshold, score) from (0, 0) up to the max.
+
+    rule = { kind = "banded", knots = [[0, 0], [1000, 3], [5000, 4], [10000, 5]] }
+    source = { element = "fiscal_st_expenditure" }   # or { numerator, denominator, factor }
+
+Between two knots the score is linear; at or above the last knot it is the max.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, Inexact, localcontext
+from itertools import pairwise
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from app.domain.elements import Registry
+from app.domain.facts import Facts
+from app.domain.numbers import ZERO, fmt
+from app.domain.rules.base import (
+    Evaluation,
+    Evaluator,
+    GapContext,
+    GapReading,
+    IndicatorRef,
+    Move,
+    Proposal,
+    RuleKind,
+    SpecContext,
+    relative_change,
+)
+from app.domain.sources import RatioSource, Source
+
+Knot = tuple[Decimal, Decimal]
+
+
+def segment(k0: Knot, k1: Knot) -> tuple[Decimal, Decimal, Decimal | None, Decimal, Decimal]:
+    """A segment between two knots: (t0, s0, slope, s1 - s0, t1 - t0). Its score at v is
+    s0 + (v - t0) x (s1 - s0) / (t1 - t0); the slope is kept only when the division is exact,
+    so that s0 + (v - t0) x slope is the same number with one operation less."""
+    (t0, s0), (t1, s1) = k0, k1
+    ds, dt = s1 - s0, t1 - t0
+    with localcontext() as ctx:
+        ctx.traps[Inexact] = True
+        try:
+            slope: Decimal | None = ds / dt
+        except Inexact:
+            slope = None
+    return t0, s0, slope, ds, dt
+
+
+def knot_dict(knot: Knot | None) -> dict[str, Decimal] | None:
+    return None if knot is None else {"threshold": knot[0], "score": knot[1]}
+
+
+@dataclass(frozen=True)
+class Banded(RuleKind):
+    """Piecewise-linear bands: knots (threshold, score) from (0, 0); the last knot's score is max."""
+
+    kind: ClassVar[str] = "banded"
+    explanation_shape: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {
+            "lower": "{threshold, score}: the knot at or below the value; null when the value is missing",
+            "upper": "{threshold, score}: the next knot above the value; null at or above the last knot",
+        }
+    )
+    source: Source
+    knots: tuple[Knot, ...]
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any], source: object, ctx: SpecContext) -> Banded | None:
+        src = ctx.source(source)
+        knots = ctx.pairs(spec.get("knots"), "knots", "score")
+        if knots is None:
+            return None
+        ok = True
+        if knots[0] != (ZERO, ZERO):
+            ctx.problem("rule.knots[0]", "the first knot must be [0, 0]")
+            ok = False
+        for i in range(1, len(knots)):
+            (t0, s0), (t1, s1) = knots[i - 1], knots[i]
+            if t1 <= t0:
+                ctx.problem(f"rule.knots[{i}]", f"threshold {t1} does not increase (after {t0})")
+                ok = False
+            if s1 <= s0:
+                ctx.problem(f"rule.knots[{i}]", f"score {s1} does not increase (after {s0})")
+                ok = False
+        if knots[-1][1] != ctx.max:
+            ctx.problem(
+                f"rule.knots[{len(knots) - 1}]",
+                f"the last knot's score {knots[-1][1]} must equal the indicator's max {ctx.max}",
+            )
+            ok = False
+        if not ok or src is None:
+            return None
+        return cls(src, tuple(knots))
+
+    @property
+    def elements(self) -> tuple[str, ...]:
+        return self.source.elements
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return (self.source,)
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "source": self.source.describe(), "knots": [[t, s] for t, s in self.knots]}
+
+    def compile(self, max: Decimal, registries: Mapping[str, Registry]) -> Evaluator:
+        thresholds = tuple(t for t, _ in self.knots)
+        top_threshold, top_score = self.knots[-1]
+        last = len(self.knots) - 1
+        segments = tuple(segment(k0, k1) for k0, k1 in pairwise(self.knots))
+        src = self.source
+        if isinstance(src, RatioSource):  # the ratio inline: one call per indicator, no tuple
+            num, den, factor = src.numerator, src.denominator, src.factor
+            missing_all, missing_num, missing_den = (num, den), (num,), (den,)
+
+            def evaluate(facts: Facts) -> Evaluation:
+                values = facts.values
+                n, d = values.get(num), values.get(den)
+                if n is None or not d:  # absent, or 0: the ratio is undefined
+                    return (
+                        ZERO,
+                        None,
+                        missing_den if n is not None else missing_all if not d else missing_num,
+                        None,
+                    )
+                value = n / d * factor  # type: ignore[operator]
+                if value >= top_threshold:
+                    return top_score, value, (), last
+                i = bisect_right(thresholds, value) - 1
+                t0, s0, slope, ds, dt = segments[i]
+                return (
+                    (s0 + (value - t0) * slope if slope is not None else s0 + (value - t0) * ds / dt),
+                    value,
+                    (),
+                    i,
+                )
+
+            return evaluate
+        code, missing = src.element, (src.element,)
+
+        def evaluate_element(facts: Facts) -> Evaluation:
+            value: Decimal | None = facts.values.get(code)  # type: ignore[assignment]
+            if value is None:
+                return ZERO, None, missing, None
+            if value >= top_threshold:
+                return top_score, value, (), last
+            i = bisect_right(thresholds, value) - 1
+            if i < 0:  # negative values never pass validation
+                return ZERO, value, (), 0
+            t0, s0, slope, ds, dt = segments[i]
+            return (
+                (s0 + (value - t0) * slope if slope is not None else s0 + (value - t0) * ds / dt),
+                value,
+                (),
+                i,
+            )
+
+        return evaluate_element
+
+    def explain(self, facts: Facts, value: Decimal | str | None, note: object) -> dict[str, Any]:
+        if not isinstance(note, int):
+            return {"kind": self.kind, "lower": None, "upper": None}
+        upper = self.knots[note + 1] if note + 1 < len(self.knots) else None
+        return {"kind": self.kind, "lower": knot_dict(self.knots[note]), "upper": knot_dict(upper)}
+
+    def _above(self, facts: Facts) -> tuple[list[Knot], str | None]:
+        value, missing = self.source.resolve(facts.values)
+        held = self.source.held
+        if held is not None and held in missing:
+            return [], f"post {held} first: the ratio needs its denominator"
+        current = value if value is not None else ZERO
+        return [k for k in self.knots if k[0] > current], None
+
+    def gap(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> GapReading:
+        above, blocked = self._above(facts)
+        if blocked:
+            return GapReading([], {}, blocked)
+        element, held = self.source.input_element, self.source.held
+        detail = {"next_knot": knot_dict(above[0] if above else None), "top_knot": knot_dict(self.knots[-1])}
+        proposals: list[Proposal] = []
+        for label, knot in (("next_knot", above[0] if above else None), ("max", self.knots[-1])):
+            if knot is None or (label == "max" and above and knot == above[0] and proposals):
+                continue
+            needed = self.source.input_for(facts.values, knot[0], ctx.quantum(element), lower=False)
+            if needed is None:
+                continue
+            old = facts.values.get(element)
+            what = "post" if old is None else "raise"
+            holding = f", holding {held} at {fmt(facts.values[held])}" if held else ""  # type: ignore[arg-type]
+            proposals.append(
+                Proposal(
+                    label,
+                    f"{what} {element} to {fmt(needed)}{holding}: {ind.code} reaches {fmt(knot[0])} ({label})",
+                    {element: needed},
+                    detail={
+                        "element": element,
+                        "from_value": old,
+                        "to_value": needed,
+                        "input_change": needed - (old if isinstance(old, Decimal) else ZERO),
+                    },
+                )
+            )
+        return GapReading(proposals, detail)
+
+    def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
+        above, blocked = self._above(facts)
+        if blocked or not above:
+            return []
+        element = self.source.input_element
+        quantum = ctx.quantum(element)
+        needed = self.source.input_for(facts.values, above[0][0], quantum, lower=False)
+        if needed is None:
+            return []
+        old = facts.values.get(element)
+        start = old if isinstance(old, Decimal) else ZERO
+        return [
+            Move(
+                f"{element} {fmt(start)} -> {fmt(needed)} ({ind.code} to {fmt(above[0][0])})",
+                {element: needed},
+                cost=relative_change(old, needed),
+                trim=(element, start, quantum),
+            )
+        ]

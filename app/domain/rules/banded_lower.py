@@ -1,0 +1,191 @@
+"""`banded_lower`: a lower-is-better indicator, piecewise linear (e.g. energy per unit of output).
+
+    rule = { kind = "banded_lower", knots = [[0.2, 4], [0.5, 2], [1.0, 0]] }
+    source = { numerator = "energy_use", denominator = "industrial_output" }
+
+At or below the first knot's threshold the score is the first knot's, the max; between two knots
+it is linear; at or above the last knot's threshold it is the last knot's, 0. Thresholds rise and
+scores fall from knot to knot. A missing value scores 0 (nothing posted is not "low").
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import pairwise
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from app.domain.elements import Registry
+from app.domain.facts import Facts
+from app.domain.numbers import ZERO, fmt
+from app.domain.rules.base import (
+    Evaluation,
+    Evaluator,
+    GapContext,
+    GapReading,
+    IndicatorRef,
+    Move,
+    Proposal,
+    RuleKind,
+    SpecContext,
+    relative_change,
+)
+from app.domain.sources import Source
+
+Knot = tuple[Decimal, Decimal]
+
+
+def _knot(knot: Knot | None) -> dict[str, Decimal] | None:
+    return None if knot is None else {"threshold": knot[0], "score": knot[1]}
+
+
+@dataclass(frozen=True)
+class BandedLower(RuleKind):
+    """Piecewise-linear bands where the score falls as the value rises."""
+
+    kind: ClassVar[str] = "banded_lower"
+    explanation_shape: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {
+            "lower": "{threshold, score}: the knot at or below the value; null below the first knot "
+            "or when the value is missing",
+            "upper": "{threshold, score}: the next knot above the value; null at or above the last knot",
+        }
+    )
+    source: Source
+    knots: tuple[Knot, ...]
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any], source: object, ctx: SpecContext) -> BandedLower | None:
+        src = ctx.source(source)
+        knots = ctx.pairs(spec.get("knots"), "knots", "score")
+        if knots is None:
+            return None
+        ok = True
+        if knots[0][0] < ZERO:
+            ctx.problem("rule.knots[0]", "the first threshold must not be negative")
+            ok = False
+        if knots[0][1] != ctx.max:
+            ctx.problem(
+                "rule.knots[0]",
+                f"the first knot's score {knots[0][1]} must equal the indicator's max {ctx.max}",
+            )
+            ok = False
+        for i in range(1, len(knots)):
+            (t0, s0), (t1, s1) = knots[i - 1], knots[i]
+            if t1 <= t0:
+                ctx.problem(f"rule.knots[{i}]", f"threshold {t1} does not increase (after {t0})")
+                ok = False
+            if s1 >= s0:
+                ctx.problem(f"rule.knots[{i}]", f"score {s1} does not decrease (after {s0})")
+                ok = False
+        if knots[-1][1] != ZERO:
+            ctx.problem(f"rule.knots[{len(knots) - 1}]", f"the last knot's score {knots[-1][1]} must be 0")
+            ok = False
+        if not ok or src is None:
+            return None
+        return cls(src, tuple(knots))
+
+    @property
+    def elements(self) -> tuple[str, ...]:
+        return self.source.elements
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return (self.source,)
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "source": self.source.describe(), "knots": [[t, s] for t, s in self.knots]}
+
+    def compile(self, max: Decimal, registries: Mapping[str, Registry]) -> Evaluator:
+        resolve = self.source.compile()
+        thresholds = tuple(t for t, _ in self.knots)
+        first_threshold, first_score = self.knots[0]
+        last_threshold, last_score = self.knots[-1]
+        last = len(self.knots) - 1
+        segments = tuple((t0, s0, s1 - s0, t1 - t0) for (t0, s0), (t1, s1) in pairwise(self.knots))
+
+        def evaluate(facts: Facts) -> Evaluation:
+            value, missing = resolve(facts.values)
+            if value is None:
+                return ZERO, None, missing, None
+            if value < first_threshold:
+                return first_score, value, (), -1
+            if value >= last_threshold:
+                return last_score, value, (), last
+            i = bisect_right(thresholds, value) - 1
+            t0, s0, ds, dt = segments[i]
+            return s0 + (value - t0) * ds / dt, value, (), i
+
+        return evaluate
+
+    def explain(self, facts: Facts, value: Decimal | str | None, note: object) -> dict[str, Any]:
+        if not isinstance(note, int):
+            return {"kind": self.kind, "lower": None, "upper": None}
+        lower = self.knots[note] if note >= 0 else None
+        upper = self.knots[note + 1] if note + 1 < len(self.knots) else None
+        return {"kind": self.kind, "lower": _knot(lower), "upper": _knot(upper)}
+
+    def _better(self, facts: Facts) -> tuple[list[Knot], Decimal | None, str | None]:
+        """The knots that score more than the value does, nearest first."""
+        value, missing = self.source.resolve(facts.values)
+        held = self.source.held
+        if held is not None and held in missing:
+            return [], None, f"post {held} first: the ratio needs its denominator"
+        if value is None:
+            return [self.knots[0]], None, None
+        return [k for k in reversed(self.knots) if k[0] < value], value, None
+
+    def gap(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> GapReading:
+        better, _, blocked = self._better(facts)
+        if blocked:
+            return GapReading([], {}, blocked)
+        element, held = self.source.input_element, self.source.held
+        detail = {"next_knot": _knot(better[0] if better else None), "top_knot": _knot(self.knots[0])}
+        proposals: list[Proposal] = []
+        for label, knot in (("next_knot", better[0] if better else None), ("max", self.knots[0])):
+            if knot is None or (label == "max" and better and knot == better[0] and proposals):
+                continue
+            needed = self.source.input_for(facts.values, knot[0], ctx.quantum(element), lower=True)
+            if needed is None:
+                continue
+            old = facts.values.get(element)
+            holding = f", holding {held} at {fmt(facts.values[held])}" if held else ""  # type: ignore[arg-type]
+            proposals.append(
+                Proposal(
+                    label,
+                    f"{'post' if old is None else 'lower'} {element} to {fmt(needed)}{holding}: "
+                    f"{ind.code} comes down to {fmt(knot[0])} ({label})",
+                    {element: needed},
+                    detail={
+                        "element": element,
+                        "from_value": old,
+                        "to_value": needed,
+                        "input_change": needed - (old if isinstance(old, Decimal) else ZERO),
+                    },
+                )
+            )
+        return GapReading(proposals, detail, "lower is better: points come back as the value falls")
+
+    def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
+        better, _, blocked = self._better(facts)
+        if blocked or not better:
+            return []
+        element = self.source.input_element
+        quantum = ctx.quantum(element)
+        needed = self.source.input_for(facts.values, better[0][0], quantum, lower=True)
+        if needed is None:
+            return []
+        old = facts.values.get(element)
+        start = old if isinstance(old, Decimal) else None
+        return [
+            Move(
+                f"{element} {fmt(start) if start is not None else '(missing)'} -> {fmt(needed)} "
+                f"({ind.code} down to {fmt(better[0][0])})",
+                {element: needed},
+                cost=relative_change(old, needed),
+                trim=(element, start, quantum) if start is not None else None,
+            )
+        ]

@@ -1,0 +1,227 @@
+"""What every rule kind is: the contract a module under app/domain/rules/ fulfils.
+
+A rule kind owns everything about itself: reading and checking its spec (`from_spec`, every
+problem named by its path), compiling to a flat evaluator (`compile`), explaining a result
+(`explain`, with `explanation_shape` describing the keys for readers of the API), and, for the
+analytics, the changes that win points back (`gap`) and the next moves toward a better tier
+(`moves`). The engine, the analytics and the API call these and nothing else.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, ClassVar, NamedTuple
+
+from app.domain.elements import NUMERIC_KINDS, Element, ElementKind, Level, Registry, Value
+from app.domain.facts import Facts, RegistryItem
+from app.domain.numbers import ONE, ZERO
+from app.domain.problems import Problem
+from app.domain.sources import ElementSource, RatioSource, Source
+
+#: amounts suggested for a non-count input are rounded to this (counts to whole numbers)
+AMOUNT_QUANTUM = Decimal("0.01")
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+#: one indicator's result: (points, the scored value, inputs missing, a note for `explain`).
+#: Points lie within [0, the indicator's max] (each kind keeps them there); the plan rounds them.
+Evaluation = tuple[Decimal, Decimal | str | None, tuple[str, ...], object]
+#: a compiled rule: the facts of one region-year -> its evaluation. Runs on the hot path of
+#: rankings: flat precomputed data, no objects made beyond the result tuple.
+Evaluator = Callable[[Facts], Evaluation]
+
+
+@dataclass
+class SpecContext:
+    """What a rule needs to check its spec: the scheme's vocabularies and where to file problems."""
+
+    path: str
+    max: Decimal
+    elements: Mapping[str, Element]
+    registries: Mapping[str, Registry]
+    levels: Mapping[str, Level]
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, where: str, reason: str) -> None:
+        self.problems.append(Problem(f"{self.path}.{where}" if where else self.path, reason))
+
+    def number(self, raw: object, where: str) -> Decimal | None:
+        if isinstance(raw, bool) or not isinstance(raw, int | Decimal):
+            self.problem(where, "must be a number")
+            return None
+        return Decimal(raw)
+
+    def element(self, code: object, where: str, kinds: frozenset[ElementKind]) -> Element | None:
+        if not isinstance(code, str) or code not in self.elements:
+            self.problem(where, f"unknown element {code!r}")
+            return None
+        el = self.elements[code]
+        if el.kind not in kinds:
+            allowed = ", ".join(sorted(kinds))
+            self.problem(where, f"element {code!r} is a {el.kind}; expected {allowed}")
+            return None
+        return el
+
+    def source(self, spec: object, where: str = "source") -> Source | None:
+        if not isinstance(spec, Mapping):
+            self.problem(where, "must be a table with 'element' or 'numerator'/'denominator'")
+            return None
+        if "element" in spec:
+            el = self.element(spec["element"], f"{where}.element", NUMERIC_KINDS)
+            return ElementSource(el.code) if el else None
+        if "numerator" in spec and "denominator" in spec:
+            num = self.element(spec["numerator"], f"{where}.numerator", NUMERIC_KINDS)
+            den = self.element(spec["denominator"], f"{where}.denominator", NUMERIC_KINDS)
+            factor = self.number(spec.get("factor", 1), f"{where}.factor")
+            if factor is not None and factor <= ZERO:
+                self.problem(f"{where}.factor", "must be greater than 0")
+                return None
+            if num and den and factor is not None:
+                return RatioSource(num.code, den.code, factor)
+            return None
+        self.problem(where, "must name an 'element' or a 'numerator' and a 'denominator'")
+        return None
+
+    def pairs(self, raw: object, key: str, what: str) -> list[tuple[Decimal, Decimal]] | None:
+        """A list of at least two [threshold, `what`] number pairs at rule.`key`."""
+        if not isinstance(raw, list) or len(raw) < 2:
+            self.problem(f"rule.{key}", f"must be a list of at least two [threshold, {what}] pairs")
+            return None
+        out: list[tuple[Decimal, Decimal]] = []
+        for i, pair in enumerate(raw):
+            where = f"rule.{key}[{i}]"
+            if not isinstance(pair, list) or len(pair) != 2:
+                self.problem(where, f"must be a [threshold, {what}] pair")
+                return None
+            t, s = self.number(pair[0], where), self.number(pair[1], where)
+            if t is None or s is None:
+                return None
+            out.append((t, s))
+        return out
+
+
+class IndicatorRef(NamedTuple):
+    """What a rule is told of the indicator it scores, for the analytics."""
+
+    code: str
+    max: Decimal
+
+
+class NewItem(NamedTuple):
+    """Registry items a proposal adds: `quantity` items of one type and level, counted in the year."""
+
+    registry: str
+    type: str
+    level: str
+    quantity: int = 1
+
+
+class Proposal(NamedTuple):
+    """A change a rule proposes to win points back; the analytics re-score it before claiming
+    anything. `detail` holds the kind's own fields of the option."""
+
+    target: str
+    description: str
+    values: Mapping[str, Value] = EMPTY
+    items: tuple[NewItem, ...] = ()
+    detail: Mapping[str, Any] = EMPTY
+
+
+class GapReading(NamedTuple):
+    """A rule's reading of an indicator below its max: proposals, the kind's own reading of the
+    gap (`detail`, plain data) and a note for people."""
+
+    proposals: list[Proposal]
+    detail: Mapping[str, Any] = EMPTY
+    note: str | None = None
+
+
+class Move(NamedTuple):
+    """One step a path to the next tier may take. `cost` is the relative change of input it asks;
+    `trim` (element, value before, quantum) marks a move whose value may be brought back toward
+    the value before while the path still reaches its tier."""
+
+    description: str
+    values: Mapping[str, Value] = EMPTY
+    items: tuple[NewItem, ...] = ()
+    cost: Decimal = ONE
+    trim: tuple[str, Decimal, Decimal] | None = None
+
+
+@dataclass(frozen=True)
+class GapContext:
+    """What the gap and move readings need of the scheme."""
+
+    elements: Mapping[str, Element]
+    registries: Mapping[str, Registry]
+    #: level codes, highest first
+    levels: tuple[str, ...]
+
+    def quantum(self, element: str) -> Decimal:
+        """The step of a suggested value: whole numbers for counts, cents otherwise."""
+        return ONE if self.elements[element].kind is ElementKind.COUNT else AMOUNT_QUANTUM
+
+    def counted(self, facts: Facts, registry: str) -> list[RegistryItem]:
+        """The items of `registry` that count in the facts' year."""
+        counting = self.registries[registry].counting
+        return [i for i in facts.items_of(registry) if i.counts_in(facts.year, counting)]
+
+
+def relative_change(old: Value | None, new: Decimal) -> Decimal:
+    """|new - old| / old, or 1 when there is no positive old value: the cost of a move."""
+    if not isinstance(old, Decimal) or old <= ZERO:
+        return ONE
+    return abs(new - old) / old
+
+
+class RuleKind(ABC):
+    """A rule kind. A subclass in its own module under app/domain/rules/ is found by the registry
+    (app/domain/rules/__init__.py) and used by schemes whose rule says `kind = "<kind>"`."""
+
+    #: the code schemes name the kind by
+    kind: ClassVar[str]
+    #: the keys of this kind's explanation in a breakdown, each with what it holds
+    explanation_shape: ClassVar[Mapping[str, str]]
+    #: whether the indicator's value is a number (a plan target may aim at it)
+    numeric_value: ClassVar[bool] = True
+
+    @classmethod
+    @abstractmethod
+    def from_spec(cls, spec: Mapping[str, Any], source: object, ctx: SpecContext) -> RuleKind | None:
+        """The rule of one indicator from its `rule` table and `source`; None after filing every
+        problem in `ctx` (paths like `rule.knots[2]`)."""
+
+    @property
+    @abstractmethod
+    def elements(self) -> tuple[str, ...]:
+        """Element codes this rule reads (for the inputs of an explanation and missing data)."""
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """The sources it derives values from (a ratio's denominator may never be 0)."""
+        return ()
+
+    @abstractmethod
+    def describe(self) -> dict[str, Any]:
+        """The rule as plain data, for the scheme endpoints."""
+
+    @abstractmethod
+    def compile(self, max: Decimal, registries: Mapping[str, Registry]) -> Evaluator:
+        """The flat evaluator the scoring plan calls for every region-year. Its points must lie
+        within [0, max] (the property tests check every kind on random facts)."""
+
+    @abstractmethod
+    def explain(self, facts: Facts, value: Decimal | str | None, note: object) -> dict[str, Any]:
+        """The explanation of an evaluation (`value` and `note` as the evaluator returned them),
+        with the keys of `explanation_shape` and "kind"."""
+
+    def gap(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> GapReading:
+        """Changes that win back points of an indicator below its max."""
+        return GapReading([], EMPTY, f"the {self.kind} rule proposes no changes")
+
+    def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
+        """The next moves toward a better total (one step each), for the path to the next tier."""
+        return []

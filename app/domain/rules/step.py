@@ -1,0 +1,181 @@
+"""`step`: points by bracket, no interpolation.
+
+    rule = { kind = "step", brackets = [[0, 0], [10, 2], [50, 4], [100, 6]] }
+    source = { element = "rd_staff" }   # or { numerator, denominator, factor }
+
+A value at or above a bracket's threshold and below the next one scores that bracket's points; at
+or above the last threshold, the last bracket's points, which are the indicator's max. The first
+bracket starts at 0; thresholds and points rise from bracket to bracket.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from app.domain.elements import Registry
+from app.domain.facts import Facts
+from app.domain.numbers import ZERO, fmt
+from app.domain.rules.base import (
+    Evaluation,
+    Evaluator,
+    GapContext,
+    GapReading,
+    IndicatorRef,
+    Move,
+    Proposal,
+    RuleKind,
+    SpecContext,
+    relative_change,
+)
+from app.domain.sources import Source
+
+Bracket = tuple[Decimal, Decimal]
+
+
+def _bracket(b: Bracket | None) -> dict[str, Decimal] | None:
+    return None if b is None else {"from": b[0], "points": b[1]}
+
+
+@dataclass(frozen=True)
+class StepTable(RuleKind):
+    """Points by bracket: the points of the highest bracket whose threshold the value reaches."""
+
+    kind: ClassVar[str] = "step"
+    explanation_shape: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {
+            "bracket": "{from, points}: the bracket the value falls in; null when the value is missing",
+            "next": "{from, points}: the next bracket up; null in the top bracket",
+        }
+    )
+    source: Source
+    brackets: tuple[Bracket, ...]
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any], source: object, ctx: SpecContext) -> StepTable | None:
+        src = ctx.source(source)
+        brackets = ctx.pairs(spec.get("brackets"), "brackets", "points")
+        if brackets is None:
+            return None
+        ok = True
+        if brackets[0][0] != ZERO:
+            ctx.problem("rule.brackets[0]", "the first bracket must start at 0")
+            ok = False
+        if brackets[0][1] < ZERO:
+            ctx.problem("rule.brackets[0]", "points must not be negative")
+            ok = False
+        for i in range(1, len(brackets)):
+            (t0, p0), (t1, p1) = brackets[i - 1], brackets[i]
+            if t1 <= t0:
+                ctx.problem(f"rule.brackets[{i}]", f"threshold {t1} does not increase (after {t0})")
+                ok = False
+            if p1 <= p0:
+                ctx.problem(f"rule.brackets[{i}]", f"points {p1} do not increase (after {p0})")
+                ok = False
+        if brackets[-1][1] != ctx.max:
+            ctx.problem(
+                f"rule.brackets[{len(brackets) - 1}]",
+                f"the last bracket's points {brackets[-1][1]} must equal the indicator's max {ctx.max}",
+            )
+            ok = False
+        if not ok or src is None:
+            return None
+        return cls(src, tuple(brackets))
+
+    @property
+    def elements(self) -> tuple[str, ...]:
+        return self.source.elements
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return (self.source,)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "source": self.source.describe(),
+            "brackets": [[t, p] for t, p in self.brackets],
+        }
+
+    def compile(self, max: Decimal, registries: Mapping[str, Registry]) -> Evaluator:
+        resolve = self.source.compile()
+        thresholds = tuple(t for t, _ in self.brackets)
+        points = tuple(p for _, p in self.brackets)
+
+        def evaluate(facts: Facts) -> Evaluation:
+            value, missing = resolve(facts.values)
+            if value is None:
+                return ZERO, None, missing, None
+            i = bisect_right(thresholds, value) - 1
+            if i < 0:  # negative values never pass validation
+                return ZERO, value, (), None
+            return points[i], value, (), i
+
+        return evaluate
+
+    def explain(self, facts: Facts, value: Decimal | str | None, note: object) -> dict[str, Any]:
+        if not isinstance(note, int):
+            return {"kind": self.kind, "bracket": None, "next": None}
+        after = self.brackets[note + 1] if note + 1 < len(self.brackets) else None
+        return {"kind": self.kind, "bracket": _bracket(self.brackets[note]), "next": _bracket(after)}
+
+    def _above(self, facts: Facts) -> tuple[list[Bracket], str | None]:
+        value, missing = self.source.resolve(facts.values)
+        held = self.source.held
+        if held is not None and held in missing:
+            return [], f"post {held} first: the ratio needs its denominator"
+        current = value if value is not None else ZERO
+        if value is None:  # a missing value scores 0: even the first bracket is a gain
+            return [b for b in self.brackets if b[1] > ZERO], None
+        return [b for b in self.brackets if b[0] > current], None
+
+    def gap(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> GapReading:
+        above, blocked = self._above(facts)
+        if blocked:
+            return GapReading([], {}, blocked)
+        element, held = self.source.input_element, self.source.held
+        top = self.brackets[-1]
+        detail = {"next_bracket": _bracket(above[0] if above else None), "top_bracket": _bracket(top)}
+        proposals: list[Proposal] = []
+        for label, bracket in (("next_bracket", above[0] if above else None), ("max", top)):
+            if bracket is None or (label == "max" and above and bracket == above[0] and proposals):
+                continue
+            needed = self.source.input_for(facts.values, bracket[0], ctx.quantum(element), lower=False)
+            if needed is None:
+                continue
+            old = facts.values.get(element)
+            holding = f", holding {held} at {fmt(facts.values[held])}" if held else ""  # type: ignore[arg-type]
+            proposals.append(
+                Proposal(
+                    label,
+                    f"{'post' if old is None else 'raise'} {element} to {fmt(needed)}{holding}: "
+                    f"{ind.code} reaches the bracket from {fmt(bracket[0])} ({fmt(bracket[1])} points)",
+                    {element: needed},
+                    detail={"element": element, "from_value": old, "to_value": needed},
+                )
+            )
+        return GapReading(proposals, detail, "points by bracket: only reaching a bracket's threshold gains")
+
+    def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
+        above, blocked = self._above(facts)
+        if blocked or not above:
+            return []
+        element = self.source.input_element
+        quantum = ctx.quantum(element)
+        needed = self.source.input_for(facts.values, above[0][0], quantum, lower=False)
+        if needed is None:
+            return []
+        old = facts.values.get(element)
+        start = old if isinstance(old, Decimal) else ZERO
+        return [
+            Move(
+                f"{element} {fmt(start)} -> {fmt(needed)} ({ind.code} to the bracket from {fmt(above[0][0])})",
+                {element: needed},
+                cost=relative_change(old, needed),
+                trim=(element, start, quantum),
+            )
+        ]

@@ -1,0 +1,253 @@
+"""`tally`: points per registry item by (type, level), the items counting in the year, capped.
+
+rule = { kind = "tally", registry = "platform", cap = 8,
+         points = { key_lab = { national = 2, provincial = 1 }, ... },
+         extra_element = "other_award_points" }   # optional: assessed points added before the cap
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from app.domain.elements import ElementKind, Registry, RegistryCounting, counts_in_year
+from app.domain.facts import Facts, RegistryItem
+from app.domain.numbers import ONE, ZERO, fmt
+from app.domain.rules.base import (
+    Evaluation,
+    Evaluator,
+    GapContext,
+    GapReading,
+    IndicatorRef,
+    Move,
+    NewItem,
+    Proposal,
+    RuleKind,
+    SpecContext,
+)
+
+#: the value of a tally (items that score) as a Decimal, made once
+_COUNTS = tuple(Decimal(n) for n in range(256))
+
+
+@dataclass(frozen=True)
+class Tally(RuleKind):
+    """Points per registry item by (type, level), items chosen by the registry's counting, capped.
+
+    `extra_element` adds assessed points (e.g. other departments' awards) before the cap.
+    """
+
+    kind: ClassVar[str] = "tally"
+    explanation_shape: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {
+            "registry": "the registry counted",
+            "items": "[{id, name, type, level, points}]: the items of the year of a type the rule scores",
+            "subtotal": "the items' points",
+            "extra_points": "the extra element's points, when the rule has one",
+            "cap": "the cap",
+            "capped": "whether the cap cut the points",
+        }
+    )
+    registry: str
+    points_table: Mapping[str, Mapping[str, Decimal]]
+    cap: Decimal
+    extra_element: str | None = None
+    counting: RegistryCounting = RegistryCounting.STOCK
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any], source: object, ctx: SpecContext) -> Tally | None:
+        reg_code = spec.get("registry")
+        if not isinstance(reg_code, str) or reg_code not in ctx.registries:
+            ctx.problem("rule.registry", f"unknown registry {reg_code!r}")
+            return None
+        registry = ctx.registries[reg_code]
+        raw = spec.get("points")
+        if not isinstance(raw, Mapping) or not raw:
+            ctx.problem("rule.points", "must be a table of type -> {level: points}")
+            return None
+        table: dict[str, dict[str, Decimal]] = {}
+        ok = True
+        for type_code, per_level in raw.items():
+            where = f"rule.points.{type_code}"
+            if type_code not in registry.type_codes:
+                ctx.problem(where, f"unknown {reg_code} type {type_code!r}")
+                ok = False
+                continue
+            if not isinstance(per_level, Mapping):
+                ctx.problem(where, "must be a table of level -> points")
+                ok = False
+                continue
+            table[type_code] = {}
+            for level, pts in per_level.items():
+                if level not in ctx.levels:
+                    ctx.problem(f"{where}.{level}", f"unknown level {level!r}")
+                    ok = False
+                    continue
+                n = ctx.number(pts, f"{where}.{level}")
+                if n is None or n < ZERO:
+                    if n is not None:
+                        ctx.problem(f"{where}.{level}", "must not be negative")
+                    ok = False
+                    continue
+                table[type_code][level] = n
+        cap = ctx.number(spec.get("cap", ctx.max), "rule.cap")
+        if cap is not None and not ZERO < cap <= ctx.max:
+            ctx.problem("rule.cap", f"must be greater than 0 and at most the indicator's max {ctx.max}")
+            ok = False
+        extra = spec.get("extra_element")
+        if (
+            extra is not None
+            and ctx.element(extra, "rule.extra_element", frozenset({ElementKind.ASSESSED})) is None
+        ):
+            ok = False
+        if not ok or cap is None:
+            return None
+        return cls(reg_code, table, cap, extra, registry.counting)
+
+    @property
+    def elements(self) -> tuple[str, ...]:
+        return (self.extra_element,) if self.extra_element else ()
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "registry": self.registry,
+            "points": {t: dict(levels) for t, levels in self.points_table.items()},
+            "cap": self.cap,
+        }
+        if self.extra_element:
+            out["extra_element"] = self.extra_element
+        return out
+
+    def compile(self, max: Decimal, registries: Mapping[str, Registry]) -> Evaluator:
+        registry, table, cap, extra_code = self.registry, self.points_table, self.cap, self.extra_element
+        counting, counts = self.counting, _COUNTS
+
+        def evaluate(facts: Facts) -> Evaluation:
+            year = facts.year
+            subtotal = ZERO
+            scoring = 0
+            for item in facts.items_of(registry):
+                per_level = table.get(item.type)
+                if per_level is None or not counts_in_year(counting, item.start, item.end, year):
+                    continue
+                pts = per_level.get(item.level, ZERO)
+                if pts:
+                    subtotal += pts
+                    scoring += 1
+            if extra_code is not None:
+                extra = facts.values.get(extra_code)
+                if isinstance(extra, Decimal):
+                    subtotal += extra
+            value = counts[scoring] if scoring < 256 else Decimal(scoring)
+            # An optional extra element is never "missing": without it the tally stands alone.
+            return (subtotal if subtotal < cap else cap), value, (), None
+
+        return evaluate
+
+    def _counted(self, facts: Facts) -> list[RegistryItem]:
+        return [
+            i
+            for i in facts.items_of(self.registry)
+            if i.type in self.points_table and i.counts_in(facts.year, self.counting)
+        ]
+
+    def _extra(self, facts: Facts) -> Decimal:
+        v = facts.values.get(self.extra_element) if self.extra_element else None
+        return v if isinstance(v, Decimal) else ZERO
+
+    def explain(self, facts: Facts, value: Decimal | str | None, note: object) -> dict[str, Any]:
+        counted = [(i, self.points_table[i.type].get(i.level, ZERO)) for i in self._counted(facts)]
+        listed = [
+            {"id": i.id, "name": i.name, "type": i.type, "level": i.level, "points": pts}
+            for i, pts in counted
+        ]
+        subtotal = sum((pts for _, pts in counted), ZERO)
+        total = subtotal + self._extra(facts)
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "registry": self.registry,
+            "items": listed,
+            "subtotal": subtotal,
+            "cap": self.cap,
+            "capped": total > self.cap,
+        }
+        if self.extra_element is not None:
+            out["extra_points"] = self._extra(facts)
+        return out
+
+    def _total(self, facts: Facts) -> Decimal:
+        counted = self._counted(facts)
+        return sum((self.points_table[i.type].get(i.level, ZERO) for i in counted), ZERO) + self._extra(facts)
+
+    def gap(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> GapReading:
+        room = max(self.cap - min(self._total(facts), self.cap), ZERO)
+        proposals: list[Proposal] = []
+        per_item = []
+        best: tuple[Decimal, str, str] | None = None
+        for type_, levels in self.points_table.items():
+            for level, pts in levels.items():
+                if pts <= ZERO:
+                    continue
+                to_cap = int((room / pts).to_integral_value(rounding=ROUND_CEILING)) if room > ZERO else 0
+                per_item.append({"type": type_, "level": level, "points_each": pts, "items_to_cap": to_cap})
+                if best is None or pts > best[0]:
+                    best = (pts, type_, level)
+                proposals.append(
+                    Proposal(
+                        "one_item",
+                        f"one more {level} {type_}: +{fmt(pts)} before the cap of {fmt(self.cap)}",
+                        items=(NewItem(self.registry, type_, level),),
+                        detail={
+                            "registry": self.registry,
+                            "type": type_,
+                            "level": level,
+                            "count": 1,
+                            "points_each": pts,
+                        },
+                    )
+                )
+        if best is not None and room > ZERO:
+            pts, type_, level = best
+            n = int((room / pts).to_integral_value(rounding=ROUND_CEILING))
+            if n > 1:
+                proposals.append(
+                    Proposal(
+                        "max",
+                        f"{n} more {level} {type_} fill the room of {fmt(room)} under the cap",
+                        items=(NewItem(self.registry, type_, level, n),),
+                        detail={
+                            "registry": self.registry,
+                            "type": type_,
+                            "level": level,
+                            "count": n,
+                            "points_each": pts,
+                        },
+                    )
+                )
+        detail = {"registry": self.registry, "cap": self.cap, "room_under_cap": room, "per_item": per_item}
+        return GapReading(proposals, detail)
+
+    def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
+        if min(self._total(facts), self.cap) >= self.cap:
+            return []
+        counted = self._counted(facts)
+        rank = {lv: i for i, lv in enumerate(ctx.levels)}  # the scheme lists levels highest first
+        moves = []
+        for level in ctx.levels:
+            typed = [(p, t) for t, levels in self.points_table.items() if (p := levels.get(level, ZERO)) > 0]
+            if not typed:
+                continue
+            pts, type_ = max(typed, key=lambda pt: pt[0])
+            at_or_above = sum(1 for i in counted if rank.get(i.level, len(rank)) <= rank[level])
+            moves.append(
+                Move(
+                    f"one more {level} {type_} ({ind.code} +{fmt(pts)})",
+                    items=(NewItem(self.registry, type_, level),),
+                    cost=ONE / (at_or_above + 1),
+                )
+            )
+        return moves
