@@ -15,6 +15,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.db import repositories as repo
+from app.db.facts import region_facts
 from app.db.tables import Period, PeriodSnapshot
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, score
@@ -101,8 +102,6 @@ def lock_period(session: Session, year: int, *, actor: Actor = SYSTEM) -> tuple[
 
     Returns the period and the number of regions snapshotted. Locking a published period again
     changes nothing."""
-    from app.services.scores import facts_by_region
-
     require_admin(actor, "publish periods")
     # Every write that can change this year's scores takes this row lock and reads the status
     # under it (repo.lock_periods), so what it writes is either in the snapshot or refused.
@@ -115,7 +114,7 @@ def lock_period(session: Session, year: int, *, actor: Actor = SYSTEM) -> tuple[
     scheme = schemes.get_scheme(session, period.scheme_code)
     places = _region_states(repo.region_rows(session, None, None))
     regions = list(places)
-    facts = facts_by_region(session, scheme, year, regions)
+    facts = region_facts(session, scheme, year, regions)
     rows = []
     for code in regions:
         body = score(scheme, facts[code], code).to_dict()
