@@ -121,7 +121,7 @@ def value_facts(
     q = select(t.c.region_code, t.c.element, number, t.c.value_text).where(
         t.c.year == year, *_in(t.c.region_code, codes)
     )
-    return _keep(session.execute(q).all(), codes)  # type: ignore[return-value]
+    return _keep(session.execute(q).all(), codes)
 
 
 def item_facts(session: Session, registry: str, year: int, codes: Sequence[str] | None) -> list[ItemFact]:

@@ -14,6 +14,7 @@ RUNS = {
     "score_domain": ["--n", "200"],
     "bulk_import": ["--regions", "20", "--batch", "100", "--rounds", "1"],
     "ranking": ["--large", "30", "--small", "10", "--reps", "1", "--cached-reps", "2"],
+    "run_all": ["--sizes", "tiny", "--reps", "1"],
 }
 
 
@@ -25,7 +26,7 @@ def test_benchmark_script_runs(script: str) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
     assert r.returncode == 0, r.stderr[-3000:]
     assert "median" in r.stdout or "ratio" in r.stdout, r.stdout

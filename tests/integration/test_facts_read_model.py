@@ -210,7 +210,7 @@ def test_a_write_re_scores_only_the_regions_it_changed(
         import_values(s, YEAR, [ValueRow(codes[3], "high_tech_enterprises", 999, None)], actor=ADMIN)
     LOADED.clear()
     after = _cached(reader)
-    assert scored == [codes[3]] and LOADED == [[codes[3]]]  # its facts alone were read
+    assert scored == [codes[3]] and [[codes[3]]] == LOADED  # its facts alone were read
     assert after != first and after == _uncached(engine)
     scored.clear()
 
