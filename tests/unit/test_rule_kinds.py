@@ -230,3 +230,84 @@ def test_the_test_scheme_is_not_shipped() -> None:
     assert "test-county-steps" not in builtin_schemes()
     assert Path(STEPS_FILE).exists() and STEPS.code == "test-county-steps"
     assert copy.deepcopy(STEPS.definition) == STEPS.definition
+
+
+FLAT_KIND = '''
+"""`flat`: a fixed number of points once the element is above 0 (a kind written for a test)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar
+
+from app.domain.numbers import ZERO
+from app.domain.rules.base import RuleKind
+from app.domain.sources import ElementSource
+
+
+@dataclass(frozen=True)
+class Flat(RuleKind):
+    kind: ClassVar[str] = "flat"
+    explanation_shape: ClassVar[dict] = {"reached": "whether the element is above 0"}
+    source: ElementSource
+    points: Decimal
+
+    @classmethod
+    def from_spec(cls, spec, source, ctx):
+        src, points = ctx.source(source), ctx.number(spec.get("points"), "rule.points")
+        if points is not None and points != ctx.max:
+            ctx.problem("rule.points", "must equal the max")
+            return None
+        return cls(src, points) if src is not None and points is not None else None
+
+    @property
+    def elements(self):
+        return self.source.elements
+
+    def describe(self):
+        return {"kind": self.kind, "points": self.points}
+
+    def compile(self, max, registries):
+        code, points = self.source.element, self.points
+
+        def evaluate(facts):
+            v = facts.values.get(code)
+            if v is None:
+                return ZERO, None, (code,), None
+            return (points if v > 0 else ZERO), v, (), None
+
+        return evaluate
+
+    def explain(self, facts, value, note):
+        return {"kind": self.kind, "reached": value is not None and value > 0}
+'''
+
+
+def test_a_new_kind_is_one_new_file_and_scheme_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drop one module beside the kinds and a scheme may use it: loaded, scored, explained, gaps
+    read (with the default: no proposal), nothing else changed."""
+    import sys
+
+    import app.domain.rules as rules_package
+
+    (tmp_path / "flat.py").write_text(FLAT_KIND, encoding="utf-8")
+    monkeypatch.setattr(rules_package, "__path__", [*rules_package.__path__, str(tmp_path)])
+    rule_kinds.cache_clear()
+    try:
+        assert "flat" in rule_kinds()
+        d = steps_definition()
+        d["code"] = "test-flat"
+        indicator(d, "patents")["rule"] = {"kind": "flat", "points": 6}
+        scheme = load_scheme(d)
+        f = Facts(2020, {"valid_patents": D(1)})
+        got = next(i for i in score(scheme, f).indicators if i.code == "patents")
+        assert (got.score, dict(got.explanation)) == (6, {"kind": "flat", "reached": True})
+        assert score(scheme, Facts(2020, {"valid_patents": D(0)}), explain=False).total == 0
+        g = {i.code: i for i in gaps(scheme, Facts(2020, {"valid_patents": D(0)})).indicators}["patents"]
+        assert g.kind == "flat" and g.options == () and g.note == "the flat rule proposes no changes"
+        indicator(d, "patents")["rule"] = {"kind": "flat", "points": 5}
+        assert "dimensions[1].indicators[1].rule.points: must equal the max" in refuse(d)
+    finally:
+        monkeypatch.undo()
+        rule_kinds.cache_clear()
+        sys.modules.pop("app.domain.rules.flat", None)
+    assert "flat" not in rule_kinds()
