@@ -14,13 +14,27 @@ data_version bump that knows its regions.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Numeric, String, and_, delete, func, null, or_, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Numeric,
+    String,
+    and_,
+    delete,
+    func,
+    null,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from app.db.tables import Award, DataValue, Period, Platform, RegionChange
@@ -269,3 +283,54 @@ def changed_regions(session: Session, year: int, since: int, until: int) -> set[
         versions.add(version)
         regions.add(region)
     return regions if len(versions) == until - since else None
+
+
+class DatabaseUnavailable(Exception):
+    """The version probe could not reach the database."""
+
+
+class VersionProbe:
+    """Reads a period's data_version on one dedicated autocommit connection: the cheapest
+    possible round trip, done before every cached read."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.lock = threading.Lock()
+        self.conn: Any = None
+        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self.sql = f"SELECT data_version, scheme_code FROM period WHERE year = {mark}"
+
+    def _connect(self) -> Any:
+        raw = self.engine.raw_connection()
+        driver = raw.driver_connection
+        if self.engine.dialect.name == "postgresql":
+            raw.rollback()
+            driver.autocommit = True  # type: ignore[union-attr]
+        return raw
+
+    def __call__(self, year: int) -> tuple[int, str] | None:
+        with self.lock:
+            if self.conn is None:
+                try:
+                    self.conn = self._connect()
+                except Exception as exc:
+                    raise DatabaseUnavailable(f"database unavailable: {exc}") from exc
+            try:
+                cur = self.conn.cursor()
+                cur.execute(self.sql, (year,))
+                row = cur.fetchone()
+                cur.close()
+            except Exception as exc:
+                self.close_locked()
+                raise DatabaseUnavailable(f"database unavailable: {exc}") from exc
+        return (int(row[0]), str(row[1])) if row else None
+
+    def close_locked(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.invalidate()
+            self.conn = None
+
+    def close(self) -> None:
+        with self.lock:
+            self.close_locked()

@@ -8,7 +8,6 @@ even when another process made the write.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 from collections import OrderedDict, defaultdict
@@ -234,67 +233,26 @@ class _LRU:
                 self.data.popitem(last=False)
 
 
-class VersionProbe:
-    """Reads a period's data_version on one dedicated autocommit connection: the cheapest
-    possible round trip, done before every cached read."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.lock = threading.Lock()
-        self.conn: Any = None
-        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-        self.sql = f"SELECT data_version, scheme_code FROM period WHERE year = {mark}"
-
-    def _connect(self) -> Any:
-        raw = self.engine.raw_connection()
-        driver = raw.driver_connection
-        if self.engine.dialect.name == "postgresql":
-            raw.rollback()
-            driver.autocommit = True  # type: ignore[union-attr]
-        return raw
-
-    def __call__(self, year: int) -> tuple[int, str] | None:
-        with self.lock:
-            if self.conn is None:
-                try:
-                    self.conn = self._connect()
-                except Exception as exc:
-                    raise Unavailable(f"database unavailable: {exc}") from exc
-            try:
-                cur = self.conn.cursor()
-                cur.execute(self.sql, (year,))
-                row = cur.fetchone()
-                cur.close()
-            except Exception as exc:
-                self.close_locked()
-                raise Unavailable(f"database unavailable: {exc}") from exc
-        return (int(row[0]), str(row[1])) if row else None
-
-    def close_locked(self) -> None:
-        if self.conn is not None:
-            with contextlib.suppress(Exception):
-                self.conn.invalidate()
-            self.conn = None
-
-    def close(self) -> None:
-        with self.lock:
-            self.close_locked()
-
-
 class ScoreReader:
     """Cached breakdowns (as JSON bytes) and rankings for the API."""
 
     def __init__(self, engine: Engine, cache_size: int) -> None:
         self.engine = engine
-        self.probe = VersionProbe(engine)
+        self.probe = facts_reader.VersionProbe(engine)
         self.breakdowns = _LRU(cache_size)
         self.rankings = _LRU(max(16, cache_size // 100))
         self.years: dict[int, YearScores] = {}
         self.ranking_lock = threading.Lock()
 
+    def _probe(self, year: int) -> tuple[int, str] | None:
+        try:
+            return self.probe(year)
+        except facts_reader.DatabaseUnavailable as exc:
+            raise Unavailable(str(exc)) from exc
+
     def cached_breakdown(self, year: int, region: str) -> tuple[int, bytes | None]:
         """(version, bytes) when cached; raises NotFound when the period does not exist."""
-        found = self.probe(year)
+        found = self._probe(year)
         if found is None:
             raise NotFound("period", year)
         version = found[0]
@@ -313,7 +271,7 @@ class ScoreReader:
 
     def ranking(self, year: int, parent: str | None, level: str | None) -> tuple[Scheme, list[RankRow], str]:
         """(scheme, rows, period status) of a ranking, cached per data_version."""
-        found = self.probe(year)
+        found = self._probe(year)
         if found is None:
             raise NotFound("period", year)
         key = (year, parent, level)
