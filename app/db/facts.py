@@ -163,7 +163,7 @@ def tallies(session: Session, registry: str, year: int, codes: Sequence[str] | N
     table, _, _, _ = REGISTRIES[registry]
     t = table.__table__
     q = (
-        select(t.c.region_code, t.c.type, t.c.level, func.count())
+        select(t.c.region_code.label("region"), t.c.type, t.c.level, func.count().label("n"))
         .where(counting_filter(registry, year), *_in(t.c.region_code, codes))
         .group_by(t.c.region_code, t.c.type, t.c.level)
     )
