@@ -155,10 +155,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.db import repositories as repo
     from app.db.engine import make_engine, session_scope, writer
+    from app.db.facts import ranking_facts
     from app.domain import score
     from app.services import schemes
     from app.services.data import ValueRow, import_values
-    from app.services.scores import BreakdownMemo, RegionRef, ScoreReader, facts_by_region, rank_regions
+    from app.services.scores import RegionRef, ScoreReader, rank_regions
 
     year = max(args.years)
     load_before = os.getloadavg()[0]
@@ -191,9 +192,9 @@ def main(argv: list[str] | None = None) -> int:
                 codes = [c for c in repo.subtree_codes(s, LARGE_PARENT) if c != LARGE_PARENT]
                 regions = [RegionRef(*r) for r in repo.region_rows(s, codes, "county")]
                 t1 = time.perf_counter()
-                facts = facts_by_region(s, scheme, year, [r.code for r in regions])
+                facts = ranking_facts(s, scheme, year, [r.code for r in regions])
                 t2 = time.perf_counter()
-                scored = [(score(scheme, facts[r.code], r.code), r) for r in regions]
+                scored = [(score(scheme, facts[r.code], r.code, explain=False), r) for r in regions]
                 t3 = time.perf_counter()
                 scored.sort(key=lambda p: (-p[0].total, p[1].code))
                 t4 = time.perf_counter()
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                 t7 = time.perf_counter()
             stages = {
                 "period, scheme, subtree, region_rows": (t1 - t0) * 1000,
-                "facts_by_region": (t2 - t1) * 1000,
+                "ranking_facts (values, tallies in SQL)": (t2 - t1) * 1000,
                 "  of which scoring_values query (alone)": (t6 - t5) * 1000,
                 "  of which scoring_items query (alone)": (t7 - t6) * 1000,
                 "score() x regions": (t3 - t2) * 1000,
@@ -231,10 +232,9 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 gc.enable()
 
-            # after a one-region write: the memo re-scores only the region whose facts changed
-            memo = BreakdownMemo(50_000)
-            with Session(engine) as s:
-                rank_regions(s, year, LARGE_PARENT, "county", memo)  # fills the memo
+            # after a one-region write: the reader re-reads and re-scores only the changed region
+            write_reader = ScoreReader(engine, 50_000)
+            write_reader.ranking(year, LARGE_PARENT, "county")  # keeps every region's scores
             first_region = "900001"  # the first synthetic county under LARGE_PARENT
             counter = iter(range(1, 1_000_000))
 
@@ -242,8 +242,7 @@ def main(argv: list[str] | None = None) -> int:
                 with session_scope(writer(engine)) as s:
                     row = ValueRow(first_region, "tech_smes", next(counter))
                     import_values(s, year, [row])
-                with Session(engine) as s:
-                    return rank_regions(s, year, LARGE_PARENT, "county", memo)
+                return write_reader.ranking(year, LARGE_PARENT, "county")
 
             after_write = timings(write_then_rank, args.reps)
             progress(
@@ -278,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     xs = after_write
     print(
         f"{'1 write':<10} {args.large:>7} {len(xs):>5} {median(xs):>10.3f} {pct(xs, 90):>9.3f} {min(xs):>9.3f}"
-        "   (write one value, then rank with the breakdown memo: what a request pays after that write)"
+        "   (write one value, then ScoreReader.ranking: what a request pays after that write)"
     )
     ratio = median(uncached["large"]) / median(uncached["small"])
     print(

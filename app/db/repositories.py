@@ -7,10 +7,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, update
+from sqlalchemy import ColumnElement, bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.db import facts
 from app.db.tables import Award, DataValue, Period, Platform, Region, SchemeRow, Target
 
 #: above this many codes a filter is applied in Python rather than as an IN list
@@ -119,12 +120,18 @@ def lock_periods(
 
 
 def bump_periods(
-    session: Session, *, years: Iterable[int] | None = None, from_year: int | None = None
+    session: Session,
+    *,
+    years: Iterable[int] | None = None,
+    from_year: int | None = None,
+    regions: Iterable[str] | None = None,
 ) -> None:
     """Mark the scores of these periods changed (all periods when neither is given).
 
     As the first statement of a write it also takes the write lock (SQLite) or the periods' row
     locks (PostgreSQL), so concurrent writers of one period queue instead of interleaving.
+    With `regions`, the change is logged as touching those regions only (facts.mark_changed), so
+    a ranking re-scores just them; without, every region counts as changed.
     """
     stmt = update(Period).values(data_version=Period.data_version + 1)
     if years is not None:
@@ -135,6 +142,8 @@ def bump_periods(
     elif from_year is not None:
         stmt = stmt.where(col(Period.year) >= from_year)
     session.execute(stmt)
+    if regions is not None:
+        facts.mark_changed(session, regions, years=years, from_year=from_year)
 
 
 # ---------------------------------------------------------------------------------- data values
@@ -197,15 +206,9 @@ def _number(raw: Any) -> Decimal | None:
     return None if raw is None else raw if isinstance(raw, Decimal) else Decimal(raw)
 
 
-def scoring_values(session: Session, year: int, region_codes: Sequence[str] | None) -> list[tuple[Any, ...]]:
-    """(region_code, element, value_number, value_text) rows: just what scoring reads."""
-    clause, params = _in_clause("region_code", region_codes)
-    rows = _driver_rows(
-        session,
-        f"SELECT region_code, element, value_number, value_text FROM data_value WHERE year = ?{clause}",
-        [year, *params],
-    )
-    return [(r[0], r[1], _number(r[2]), r[3]) for r in _keep(rows, region_codes)]
+def scoring_values(session: Session, year: int, region_codes: Sequence[str] | None) -> list[facts.ValueFact]:
+    """(region, element, number, text) rows: just what scoring reads (facts.value_facts)."""
+    return facts.value_facts(session, year, region_codes)
 
 
 def get_value(session: Session, year: int, region: str, element: str) -> DataValue | None:
@@ -243,16 +246,13 @@ def update_values(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def active_platform_filter(year: int) -> ColumnElement[bool]:
-    """Platforms that count for data year `year`: recognised by Dec 31, not revoked by then."""
-    end = date(year, 12, 31)
-    return and_(
-        col(Platform.recognized_on) <= end,
-        or_(col(Platform.revoked_on).is_(None), col(Platform.revoked_on) > end),
-    )
+    """Platforms that count for data year `year` (the one rule, facts.counts_in_year)."""
+    return facts.counting_filter("platform", year)
 
 
 def award_year_filter(year: int) -> ColumnElement[bool]:
-    return and_(col(Award.awarded_on) >= date(year, 1, 1), col(Award.awarded_on) <= date(year, 12, 31))
+    """Awards that count for data year `year` (the one rule, facts.counts_in_year)."""
+    return facts.counting_filter("award", year)
 
 
 def list_items(
@@ -282,40 +282,12 @@ def list_items(
 
 def scoring_items(
     session: Session, year: int, region_codes: Sequence[str] | None
-) -> tuple[list[Any], list[Any]]:
-    """Rows of the platforms active at the end of `year` and of the awards of `year`:
-    (region_code, type, level, recognized_on, revoked_on, name, id) and
-    (region_code, type, level, awarded_on, name, id). The same conditions as
-    active_platform_filter and award_year_filter."""
-    clause, params = _in_clause("region_code", region_codes)
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    platforms = _driver_rows(
-        session,
-        "SELECT region_code, type, level, recognized_on, revoked_on, name, id FROM platform"
-        f" WHERE recognized_on <= ? AND (revoked_on IS NULL OR revoked_on > ?){clause} ORDER BY id",
-        [last, last, *params],
+) -> tuple[list[facts.ItemFact], list[facts.ItemFact]]:
+    """The platforms and the awards counting in `year` (facts.item_facts), in id order."""
+    return (
+        facts.item_facts(session, "platform", year, region_codes),
+        facts.item_facts(session, "award", year, region_codes),
     )
-    awards = _driver_rows(
-        session,
-        "SELECT region_code, type, level, awarded_on, name, id FROM award"
-        f" WHERE awarded_on >= ? AND awarded_on <= ?{clause} ORDER BY id",
-        [first, last, *params],
-    )
-    return _dates(_keep(platforms, region_codes), 3, 4), _dates(_keep(awards, region_codes), 3)
-
-
-def _dates(rows: list[Any], *positions: int) -> list[Any]:
-    # SQLite hands dates back as ISO text when read through the driver
-    if not rows or all(isinstance(rows[0][p], date | None) for p in positions):
-        return rows
-    out = []
-    for r in rows:
-        r = list(r)
-        for p in positions:
-            if isinstance(r[p], str):
-                r[p] = date.fromisoformat(r[p])
-        out.append(tuple(r))
-    return out
 
 
 def region_rows(session: Session, codes: Sequence[str] | None, level: str | None) -> list[Any]:

@@ -243,3 +243,15 @@ class Target(SQLModel, table=True):
     comment: str | None = Field(default=None, max_length=1000)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+class RegionChange(SQLModel, table=True):
+    """Which regions a write changed, per period and data_version: a ranking cache at version v
+    re-scores only the regions logged after v. A version with no rows here (a scheme change, a
+    region renamed or moved) means "anything may have changed" and the cache starts over."""
+
+    __tablename__ = "region_change"
+
+    year: int = Field(primary_key=True)
+    data_version: int = Field(primary_key=True)
+    region_code: str = Field(primary_key=True, max_length=12)

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from app.domain.facts import Facts
 from app.domain.numbers import json_number, round_value, to_json
 from app.domain.plan import plan_for
-from app.domain.rules.base import EMPTY
+from app.domain.rules.base import EMPTY, RuleKind
 from app.domain.scheme import Scheme, Tier, Value
 
 
@@ -105,6 +105,19 @@ def _indicator_dict(i: IndicatorScore) -> dict[str, Any]:
     }
 
 
+def _explanation(rule: RuleKind, facts: Facts, value: Decimal | str | None, note: object) -> dict[str, Any]:
+    """The rule's explanation, plus the inputs present but unusable (a stored zero denominator)
+    when the value could not be derived: the reason an indicator scores 0 is never hidden."""
+    explanation = rule.explain(facts, value, note)
+    if value is None:
+        invalid: dict[str, str] = {}
+        for source in rule.sources:
+            invalid.update(source.invalid_inputs(facts.values))
+        if invalid:
+            explanation = {**explanation, "invalid_inputs": invalid}
+    return explanation
+
+
 def score(scheme: Scheme, facts: Facts, region: str | None = None, *, explain: bool = True) -> Breakdown:
     """Score one region-year under `scheme`.
 
@@ -133,7 +146,7 @@ def score(scheme: Scheme, facts: Facts, region: str | None = None, *, explain: b
                     missing,
                     ind.departments,
                     {c: values.get(c) for c in ind.rule.elements},
-                    ind.rule.explain(facts, value, note),
+                    _explanation(ind.rule, facts, value, note),
                 ),
             )
             for ind, points, value, missing, note in zip(

@@ -52,6 +52,10 @@ class ElementSource:
 
         return resolve
 
+    def invalid_inputs(self, values: Mapping[str, Value]) -> dict[str, str]:
+        """Inputs present but unusable, with the reason: none for a single element."""
+        return {}
+
     def input_for(
         self, values: Mapping[str, Value], target: Decimal, quantum: Decimal, lower: bool
     ) -> Decimal:
@@ -106,6 +110,13 @@ class RatioSource:
             return num / den * factor, ()  # type: ignore[operator]
 
         return resolve
+
+    def invalid_inputs(self, values: Mapping[str, Value]) -> dict[str, str]:
+        """Inputs present but unusable, with the reason (a stored zero denominator)."""
+        den = values.get(self.denominator)
+        if isinstance(den, Decimal) and den == ZERO:
+            return {self.denominator: "is 0: the ratio is undefined, so the indicator scores 0"}
+        return {}
 
     def input_for(
         self, values: Mapping[str, Value], target: Decimal, quantum: Decimal, lower: bool

@@ -13,8 +13,9 @@ import threading
 import time
 from collections.abc import Sequence
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from app.db import keys
 from app.db import repositories as repo
 from app.db.tables import KEY_ROLES, ApiKey
 from app.db.types import utcnow
@@ -96,7 +97,7 @@ def create_key(
         problems.append(Problem("region", f"unknown region {region!r}"))
     if problems:
         raise InvalidInput(problems)
-    if session.exec(select(ApiKey).where(ApiKey.name == name)).first() is not None:
+    if keys.get_by_name(session, name) is not None:
         raise Conflict(f"a key named {name!r} exists")
     token = token or new_token()
     key = ApiKey(
@@ -113,11 +114,11 @@ def create_key(
 
 
 def list_keys(session: Session) -> Sequence[ApiKey]:
-    return session.exec(select(ApiKey).order_by(col(ApiKey.name))).all()
+    return keys.list_keys(session)
 
 
 def revoke_key(session: Session, name: str, *, actor: Actor = SYSTEM) -> ApiKey:
-    key = session.exec(select(ApiKey).where(ApiKey.name == name)).first()
+    key = keys.get_by_name(session, name)
     if key is None:
         raise NotFound("key", name)
     if key.revoked_at is None:
@@ -132,7 +133,7 @@ def revoke_key(session: Session, name: str, *, actor: Actor = SYSTEM) -> ApiKey:
 def ensure_bootstrap_admin(session: Session, scheme: Scheme, token: str) -> None:
     """Make sure an admin key with this token exists (for containers configured by environment)."""
     h = token_hash(token)
-    key = session.exec(select(ApiKey).where(ApiKey.name == BOOTSTRAP_KEY_NAME)).first()
+    key = keys.get_by_name(session, BOOTSTRAP_KEY_NAME)
     if key is None:
         create_key(session, scheme, BOOTSTRAP_KEY_NAME, "admin", token=token, reserved=True)
     elif key.token_hash != h or key.revoked_at is not None or key.role != "admin":
@@ -144,11 +145,11 @@ def ensure_bootstrap_admin(session: Session, scheme: Scheme, token: str) -> None
 
 
 def any_key(session: Session) -> bool:
-    return session.exec(select(ApiKey.id).limit(1)).first() is not None
+    return keys.any_key(session)
 
 
 def principal_for(session: Session, token: str) -> Principal | None:
-    key = session.exec(select(ApiKey).where(ApiKey.token_hash == token_hash(token))).first()
+    key = keys.get_by_token_hash(session, token_hash(token))
     if key is None or key.revoked_at is not None:
         return None
     scope = frozenset(repo.subtree_codes(session, key.region_code)) if key.region_code else None

@@ -9,9 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from app.db import audit as audit_rows
 from app.db.tables import AuditEvent
 from app.db.types import utcnow
 
@@ -112,28 +112,11 @@ def list_events(
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[Sequence[AuditEvent], int]:
-    q: Any = select(AuditEvent)
-    if year is not None:
-        q = q.where(
-            or_(
-                col(AuditEvent.year) == year,
-                and_(
-                    col(AuditEvent.year_from) <= year,
-                    or_(col(AuditEvent.year_to).is_(None), col(AuditEvent.year_to) >= year),
-                ),
-            )
-        )
-    for column, value in (
+    equal = (
         (AuditEvent.region_code, region),
         (AuditEvent.element, element),
         (AuditEvent.actor, actor),
         (AuditEvent.entity, entity),
         (AuditEvent.entity_key, entity_key),
-    ):
-        if value is not None:
-            q = q.where(col(column) == value)
-    if since is not None:
-        q = q.where(col(AuditEvent.at) >= since)
-    total = session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-    rows = session.exec(q.order_by(col(AuditEvent.id)).limit(limit).offset(offset)).all()
-    return rows, int(total)
+    )
+    return audit_rows.list_events(session, year=year, equal=equal, since=since, limit=limit, offset=offset)

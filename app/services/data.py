@@ -10,10 +10,11 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from app.db import repositories as repo
+from app.db.facts import decode
 from app.db.tables import Period
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
-from app.domain.scheme import ElementKind, Value
+from app.domain.scheme import Value
 from app.services import audit, schemes
 from app.services.access import value_refusal
 from app.services.audit import SYSTEM, Actor
@@ -51,17 +52,6 @@ def encode(value: Value) -> tuple[Decimal | None, str | None]:
     if isinstance(value, str):
         return None, value
     return value, None
-
-
-def decode(scheme: Scheme, element: str, number: Decimal | None, text: str | None) -> Value | None:
-    el = scheme.elements.get(element)
-    if el is None:  # stored under an earlier scheme of the period; shown as stored
-        return number if number is not None else text
-    if el.kind is ElementKind.BOOLEAN:
-        return text == "true"
-    if el.kind is ElementKind.CHOICE:
-        return text
-    return number
 
 
 def period_scheme(session: Session, year: int) -> Scheme:
@@ -167,7 +157,7 @@ def import_values(
         raise RowsInvalid(problems, len(rows))
     if not dry_run and checked:
         # the period's row is locked already (see _check_rows); this marks its scores changed
-        repo.bump_periods(session, years=[year])
+        repo.bump_periods(session, years=[year], regions={c[0] for c in checked})
     regions = sorted({c[0] for c in checked})
     existing = {(r[0], r[1]): r for r in repo.values_of(session, year, regions)} if checked else {}
     now = utcnow()
@@ -308,7 +298,7 @@ def delete_value(
     why = value_refusal(actor.principal, scheme, element, region)
     if why is not None:
         raise Forbidden(why)
-    repo.bump_periods(session, years=[year])
+    repo.bump_periods(session, years=[year], regions=[region])
     row = repo.get_value(session, year, region, element)
     if row is None:
         check_if_match(if_match, None)  # a tag sent for a value that is gone: 412, not 404

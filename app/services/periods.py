@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.db import repositories as repo
+from app.db import snapshots as snapshot_rows
+from app.db.facts import region_facts
 from app.db.tables import Period, PeriodSnapshot
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, score
@@ -101,8 +102,6 @@ def lock_period(session: Session, year: int, *, actor: Actor = SYSTEM) -> tuple[
 
     Returns the period and the number of regions snapshotted. Locking a published period again
     changes nothing."""
-    from app.services.scores import facts_by_region
-
     require_admin(actor, "publish periods")
     # Every write that can change this year's scores takes this row lock and reads the status
     # under it (repo.lock_periods), so what it writes is either in the snapshot or refused.
@@ -115,7 +114,7 @@ def lock_period(session: Session, year: int, *, actor: Actor = SYSTEM) -> tuple[
     scheme = schemes.get_scheme(session, period.scheme_code)
     places = _region_states(repo.region_rows(session, None, None))
     regions = list(places)
-    facts = facts_by_region(session, scheme, year, regions)
+    facts = region_facts(session, scheme, year, regions)
     rows = []
     for code in regions:
         body = score(scheme, facts[code], code).to_dict()
@@ -152,7 +151,7 @@ def unlock_period(session: Session, year: int, reason: str, *, actor: Actor = SY
     if period.status != PUBLISHED:
         return period
     repo.bump_periods(session, years=[year])
-    session.execute(delete(PeriodSnapshot).where(col(PeriodSnapshot.year) == year))
+    snapshot_rows.delete_year(session, year)
     before = _state(period)
     period.status, period.published_at, period.published_by, period.updated_at = "open", None, None, utcnow()
     session.add(period)
@@ -173,7 +172,7 @@ def snapshot(session: Session, year: int, region: str) -> str | None:
 
 def snapshots(session: Session, year: int, regions: Sequence[str]) -> dict[str, dict[str, Any]]:
     wanted = set(regions)
-    rows = session.exec(select(PeriodSnapshot).where(col(PeriodSnapshot.year) == year)).all()
+    rows = snapshot_rows.list_year(session, year)
     return {r.region_code: json.loads(r.breakdown) for r in rows if r.region_code in wanted}
 
 
@@ -221,11 +220,7 @@ def published_regions(session: Session, year: int) -> dict[str, PublishedRegion]
 
     Snapshots stored before the region's state was recorded fall back to the region's current
     record (what was served for them before)."""
-    rows = session.exec(
-        select(PeriodSnapshot.region_code, PeriodSnapshot.region_state).where(
-            col(PeriodSnapshot.year) == year
-        )
-    ).all()
+    rows = snapshot_rows.region_states(session, year)
     out: dict[str, PublishedRegion] = {}
     current: dict[str, PublishedRegion] | None = None
     for code, state in rows:

@@ -115,10 +115,16 @@ def _bump(session: Session, *items: ItemInput) -> None:
     """Invalidate the scores of every year an item can count in, before and after the change."""
     platforms = [i for i in items if isinstance(i, PlatformInput)]
     if platforms:
-        repo.bump_periods(session, from_year=min(_first_year(i) for i in platforms))
+        repo.bump_periods(
+            session,
+            from_year=min(_first_year(i) for i in platforms),
+            regions={i.region_code for i in platforms},
+        )
     awards = [i for i in items if isinstance(i, AwardInput)]
     if awards:
-        repo.bump_periods(session, years={_first_year(i) for i in awards})
+        repo.bump_periods(
+            session, years={_first_year(i) for i in awards}, regions={i.region_code for i in awards}
+        )
 
 
 def _lock(session: Session, *items: ItemInput) -> None:

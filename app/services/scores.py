@@ -8,50 +8,27 @@ even when another process made the write.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import metrics
+from app.db import facts as facts_reader
 from app.db import repositories as repo
-from app.domain import Breakdown, Facts, RegistryItem, Scheme, score
+from app.domain import Breakdown, Scheme, score
 from app.domain.numbers import json_number
 from app.services import schemes
-from app.services.data import decode
 from app.services.errors import NotFound, Unavailable
 from app.services.periods import PUBLISHED, published_regions, snapshot, snapshots
 
-
-def facts_by_region(
-    session: Session, scheme: Scheme, year: int, region_codes: Sequence[str] | None
-) -> dict[str, Facts]:
-    """Facts of every region in `region_codes` (all regions with data when None) for `year`."""
-    values: dict[str, dict[str, Any]] = defaultdict(dict)
-    elements = scheme.elements
-    for region, element, number, text in repo.scoring_values(session, year, region_codes):
-        if element in elements:
-            v = decode(scheme, element, number, text)
-            if v is not None:
-                values[region][element] = v
-    items: dict[str, list[RegistryItem]] = defaultdict(list)
-    platforms, awards = repo.scoring_items(session, year, region_codes)
-    for region, type_, level, start, end, name, id_ in platforms:
-        items[region].append(RegistryItem("platform", type_, level, start, end, name, id_))
-    for region, type_, level, start, name, id_ in awards:
-        items[region].append(RegistryItem("award", type_, level, start, None, name, id_))
-    codes = region_codes if region_codes is not None else sorted(set(values) | set(items))
-    return {c: Facts(year, values.get(c, {}), tuple(items.get(c, ()))) for c in codes}
+#: facts of regions with every registry item named (the read model's explained read)
+facts_by_region = facts_reader.region_facts
 
 
 def score_region(session: Session, year: int, region: str) -> Breakdown:
@@ -129,73 +106,13 @@ def _ranked(rows: list[tuple[Decimal, RegionRef, Any]], make: Any) -> list[RankR
     return out
 
 
-_gc_lock = threading.Lock()
-_gc_holders = 0
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while a ranking builds its many short-lived objects.
-
-    Ranking thousands of regions allocates enough to trigger several full collections, each
-    walking the whole heap: they took more than half of an uncached ranking (bench/ranking.py).
-    Nothing made here is cyclic garbage; reference counting frees it. Concurrent rankings share
-    the pause, and the last one to finish turns the collector back on.
-    """
-    global _gc_holders
-    with _gc_lock:
-        _gc_holders += 1
-        was_enabled = gc.isenabled() if _gc_holders == 1 else True
-        gc.disable()
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_holders -= 1
-            if _gc_holders == 0 and was_enabled:
-                gc.enable()
-
-
-class BreakdownMemo:
-    """Breakdowns per (scheme, year, region), reused while that region's facts are unchanged.
-
-    A write bumps the version of a whole period, so a ranking after it is recomputed; this memo
-    lets it re-score only the regions whose values or registry items actually changed.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.data: OrderedDict[tuple[str, int, str], tuple[Any, Breakdown]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    @staticmethod
-    def fingerprint(facts: Facts) -> Any:
-        return tuple(sorted(facts.values.items())), facts.items
-
-    def score(self, scheme: Scheme, facts: Facts, region: str) -> Breakdown:
-        key = (scheme.content_hash, facts.year, region)
-        fp = self.fingerprint(facts)
-        with self.lock:
-            hit = self.data.get(key)
-        if hit is not None and hit[0] == fp:
-            return hit[1]
-        b = score(scheme, facts, region, explain=False)
-        if self.size > 0:
-            with self.lock:
-                self.data[key] = (fp, b)
-                self.data.move_to_end(key)
-                while len(self.data) > self.size:
-                    self.data.popitem(last=False)
-        return b
-
-
 def rank_regions(
-    session: Session, year: int, parent: str | None, level: str | None, memo: BreakdownMemo | None = None
+    session: Session, year: int, parent: str | None, level: str | None
 ) -> tuple[Scheme, list[RankRow]]:
     """Every region under `parent` (all when None) at `level`, scored and ranked by total.
 
     Ties share a rank and the next rank skips (1, 2, 2, 4); within a tie, by region code.
-    With a memo, regions whose facts did not change since the memo saw them are not re-scored.
+    Uncached: `ScoreReader.ranking` keeps the scores and re-scores only the changed regions.
     """
     period = repo.get_period(session, year)
     if period is None:
@@ -221,12 +138,70 @@ def rank_regions(
         )
     codes = None if parent is None else [c for c in repo.subtree_codes(session, parent) if c != parent]
     regions = [RegionRef(*r) for r in repo.region_rows(session, codes, level)]
-    with _no_cyclic_gc():
-        facts = facts_by_region(session, scheme, year, [r.code for r in regions])
-        scorer = memo.score if memo is not None else partial(score, explain=False)
-        scored = [(b.total, r, b) for r in regions for b in [scorer(scheme, facts[r.code], r.code)]]
-        rows = _ranked(scored, RankRow.of)
-    return scheme, rows
+    facts = facts_reader.ranking_facts(session, scheme, year, [r.code for r in regions])
+    scored = [
+        (b.total, r, _summary(b))
+        for r in regions
+        for b in [score(scheme, facts[r.code], r.code, explain=False)]
+    ]
+    return scheme, _ranked(scored, _from_summary)
+
+
+#: what a ranking keeps of a breakdown: total, tier, complete, dimension scores
+Summary = tuple[Decimal, str, bool, dict[str, Decimal]]
+
+
+def _summary(b: Breakdown) -> Summary:
+    return b.total, b.tier.code, b.complete, {d.code: d.score for d in b.dimensions}
+
+
+def _from_summary(rank: int, region: RegionRef, s: Summary) -> RankRow:
+    return RankRow(rank, region, s[0], s[1], s[2], s[3])
+
+
+@dataclass
+class YearScores:
+    """One open period's scores per region, as of `version`: a later version re-scores only the
+    regions the change log names (facts.changed_regions), or starts over when it names none."""
+
+    version: int
+    scheme_hash: str
+    regions: dict[str, RegionRef]
+    children: dict[str | None, list[str]]
+    scored: dict[str, Summary]
+
+    @classmethod
+    def load(cls, session: Session, version: int, scheme: Scheme) -> YearScores:
+        regions = {r[0]: RegionRef(*r) for r in repo.region_rows(session, None, None)}
+        children: dict[str | None, list[str]] = defaultdict(list)
+        for r in regions.values():
+            children[r.parent_code].append(r.code)
+        return cls(version, scheme.content_hash, regions, children, {})
+
+    def under(self, parent: str) -> list[str]:
+        """Codes of every descendant of `parent`."""
+        out: list[str] = []
+        stack = list(self.children.get(parent, ()))
+        while stack:
+            code = stack.pop()
+            out.append(code)
+            stack.extend(self.children.get(code, ()))
+        return out
+
+    def rank(
+        self, session: Session, scheme: Scheme, year: int, parent: str | None, level: str | None
+    ) -> list[RankRow]:
+        if parent is not None and parent not in self.regions:
+            raise NotFound("region", parent)
+        codes = sorted(self.regions) if parent is None else self.under(parent)
+        wanted = [self.regions[c] for c in codes if level is None or self.regions[c].level == level]
+        missing = [r.code for r in wanted if r.code not in self.scored]
+        if missing:
+            facts = facts_reader.ranking_facts(session, scheme, year, missing)
+            for code in missing:
+                self.scored[code] = _summary(score(scheme, facts[code], code, explain=False))
+        scored = self.scored
+        return _ranked([(scored[r.code][0], r, scored[r.code]) for r in wanted], _from_summary)
 
 
 def _from_snapshot(rank: int, region: RegionRef, b: dict[str, Any]) -> RankRow:
@@ -258,66 +233,26 @@ class _LRU:
                 self.data.popitem(last=False)
 
 
-class VersionProbe:
-    """Reads a period's data_version on one dedicated autocommit connection: the cheapest
-    possible round trip, done before every cached read."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.lock = threading.Lock()
-        self.conn: Any = None
-        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-        self.sql = f"SELECT data_version, scheme_code FROM period WHERE year = {mark}"
-
-    def _connect(self) -> Any:
-        raw = self.engine.raw_connection()
-        driver = raw.driver_connection
-        if self.engine.dialect.name == "postgresql":
-            raw.rollback()
-            driver.autocommit = True  # type: ignore[union-attr]
-        return raw
-
-    def __call__(self, year: int) -> tuple[int, str] | None:
-        with self.lock:
-            if self.conn is None:
-                try:
-                    self.conn = self._connect()
-                except Exception as exc:
-                    raise Unavailable(f"database unavailable: {exc}") from exc
-            try:
-                cur = self.conn.cursor()
-                cur.execute(self.sql, (year,))
-                row = cur.fetchone()
-                cur.close()
-            except Exception as exc:
-                self.close_locked()
-                raise Unavailable(f"database unavailable: {exc}") from exc
-        return (int(row[0]), str(row[1])) if row else None
-
-    def close_locked(self) -> None:
-        if self.conn is not None:
-            with contextlib.suppress(Exception):
-                self.conn.invalidate()
-            self.conn = None
-
-    def close(self) -> None:
-        with self.lock:
-            self.close_locked()
-
-
 class ScoreReader:
     """Cached breakdowns (as JSON bytes) and rankings for the API."""
 
     def __init__(self, engine: Engine, cache_size: int) -> None:
         self.engine = engine
-        self.probe = VersionProbe(engine)
+        self.probe = facts_reader.VersionProbe(engine)
         self.breakdowns = _LRU(cache_size)
         self.rankings = _LRU(max(16, cache_size // 100))
-        self.memo = BreakdownMemo(cache_size)
+        self.years: dict[int, YearScores] = {}
+        self.ranking_lock = threading.Lock()
+
+    def _probe(self, year: int) -> tuple[int, str] | None:
+        try:
+            return self.probe(year)
+        except facts_reader.DatabaseUnavailable as exc:
+            raise Unavailable(str(exc)) from exc
 
     def cached_breakdown(self, year: int, region: str) -> tuple[int, bytes | None]:
         """(version, bytes) when cached; raises NotFound when the period does not exist."""
-        found = self.probe(year)
+        found = self._probe(year)
         if found is None:
             raise NotFound("period", year)
         version = found[0]
@@ -336,20 +271,42 @@ class ScoreReader:
 
     def ranking(self, year: int, parent: str | None, level: str | None) -> tuple[Scheme, list[RankRow], str]:
         """(scheme, rows, period status) of a ranking, cached per data_version."""
-        found = self.probe(year)
+        found = self._probe(year)
         if found is None:
             raise NotFound("period", year)
         key = (year, parent, level)
         cached: tuple[Scheme, list[RankRow], str] | None = self.rankings.get(key, found[0])
         if cached is not None:
             return cached
-        with metrics.SCORE_COMPUTATIONS.labels("ranking").time(), Session(self.engine) as session:
+        with (
+            self.ranking_lock,
+            metrics.SCORE_COMPUTATIONS.labels("ranking").time(),
+            Session(self.engine) as session,
+        ):
             period = repo.get_period(session, year)
             if period is None:
                 raise NotFound("period", year)
-            scheme, rows = rank_regions(session, year, parent, level, self.memo)
+            version = period.data_version
+            if period.status == PUBLISHED:
+                self.years.pop(year, None)
+                scheme, rows = rank_regions(session, year, parent, level)
+            else:
+                scheme = schemes.get_scheme(session, period.scheme_code)
+                state = self.years.get(year)
+                changed = (
+                    facts_reader.changed_regions(session, year, state.version, version)
+                    if state is not None and state.scheme_hash == scheme.content_hash
+                    else None
+                )
+                if state is None or changed is None:
+                    state = self.years[year] = YearScores.load(session, version, scheme)
+                else:
+                    for code in changed:
+                        state.scored.pop(code, None)
+                    state.version = version
+                rows = state.rank(session, scheme, year, parent, level)
         result = (scheme, rows, period.status)
-        self.rankings.put(key, found[0], result)
+        self.rankings.put(key, version, result)
         return result
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ RUNS = {
     "reports": ["--regions", "12", "--reps", "1", "--pdf-reps", "1", "--cached-reps", "2"],
     "spreadsheets": ["--regions", "20", "--rounds", "1"],
     "robustness": ["--sizes", "20,30", "--draws", "50", "--reps", "1", "--service"],
+    "run_all": ["--sizes", "tiny", "--reps", "1"],
 }
 
 
@@ -28,7 +29,7 @@ def test_benchmark_script_runs(script: str) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
     assert r.returncode == 0, r.stderr[-3000:]
     assert "median" in r.stdout or "ratio" in r.stdout, r.stdout
