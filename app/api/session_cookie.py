@@ -20,11 +20,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import Database, _bearer, get_actor
 from app.config import Settings
+from app.db import keys
 from app.db import repositories as repo
 from app.db.tables import ApiKey
 from app.services.access import token_hash
@@ -110,7 +111,7 @@ def principal_of_claim(db: Database, claim: SessionClaim) -> Principal | None:
 def key_for_token(db: Database, token: str) -> ApiKey | None:
     """The live key with this token, for a sign-in; None when unknown or revoked."""
     with db.read() as session:
-        key = session.exec(select(ApiKey).where(ApiKey.token_hash == token_hash(token))).first()
+        key = keys.get_by_token_hash(session, token_hash(token))
     return key if key is not None and key.revoked_at is None else None
 
 

@@ -63,10 +63,6 @@ class ElementSource:
         `target`: the least one at or above it, or with `lower`, the greatest one at or below it."""
         return _round(target, quantum, lower)
 
-    def invalid_inputs(self, values: Mapping[str, Value]) -> dict[str, str]:
-        """Inputs present but unusable, with the reason: none for a single element."""
-        return {}
-
     def describe(self) -> dict[str, object]:
         return {"element": self.element}
 
@@ -136,13 +132,6 @@ class RatioSource:
             if lower and needed <= ZERO:
                 return None
             needed = needed - quantum if lower else needed + quantum
-
-    def invalid_inputs(self, values: Mapping[str, Value]) -> dict[str, str]:
-        """Inputs present but unusable, with the reason (a stored zero denominator)."""
-        den = values.get(self.denominator)
-        if isinstance(den, Decimal) and den == ZERO:
-            return {self.denominator: "is 0: the ratio is undefined, so the indicator scores 0"}
-        return {}
 
     def describe(self) -> dict[str, object]:
         return {"numerator": self.numerator, "denominator": self.denominator, "factor": self.factor}

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.db import repositories as repo
+from app.db.facts import decode
 from app.db.tables import Award, Platform
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem
@@ -74,7 +75,7 @@ def year_values(
         {
             "region": r[0],
             "element": r[1],
-            "value": data.decode(scheme, r[1], r[2], r[3]),
+            "value": decode(scheme, r[1], r[2], r[3]),
             "comment": r[4],
             "source": r[5],
             "updated_at": r[6],
@@ -138,7 +139,7 @@ def template_data(
     values = {
         (r[0], r[1]): v
         for r in repo.values_of(session, year, region_codes)
-        for v in [data.decode(scheme, r[1], r[2], r[3])]
+        for v in [decode(scheme, r[1], r[2], r[3])]
         if v is not None
     }
     registries: dict[str, list[dict[str, Any]]] = {}
