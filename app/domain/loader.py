@@ -14,6 +14,7 @@ from typing import Any
 
 from app.domain.numbers import ZERO
 from app.domain.problems import Problem, SchemeInvalid, SchemeNotFound
+from app.domain.quality import parse_consistency
 from app.domain.rules import RULE_KINDS, Rule, SpecContext
 from app.domain.scheme import (
     Choice,
@@ -258,6 +259,12 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
         el = elements[el_code]
         elements[el_code] = Element(**{**el.__dict__, "denominator_of": tuple(ind_codes)})
 
+    # consistency rules between elements (app/domain/quality.py)
+    consistency, consistency_problems = parse_consistency(
+        data.get("consistency"), {c: e.kind.value for c, e in elements.items()}
+    )
+    ck.problems.extend(consistency_problems)
+
     if ck.problems:
         raise SchemeInvalid(code or "?", ck.problems)
     definition = plain(data)
@@ -275,6 +282,7 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
         dimensions=tuple(dimensions),
         definition=definition,
         content_hash=content_hash(definition),
+        consistency=consistency,
     )
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from app.domain.numbers import ZERO
 
 if TYPE_CHECKING:
+    from app.domain.quality import ConsistencyRule
     from app.domain.rules import Rule
 
 #: The value of one data element: a number, a choice code or a flag.
@@ -243,6 +244,8 @@ class Scheme(Named):
     #: the definition as loaded (plain data), for storage and the API
     definition: Mapping[str, object] = field(repr=False, compare=False, default_factory=dict)
     content_hash: str = ""
+    #: consistency rules between elements of one region and year (see app/domain/quality.py)
+    consistency: tuple[ConsistencyRule, ...] = field(default=(), compare=False)
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:
