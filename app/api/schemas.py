@@ -7,6 +7,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from app.api.review_schemas import QualityFlagRead, WarningsField
 from app.domain.document import parse_date
 
 T = TypeVar("T")
@@ -110,6 +111,7 @@ class RegionRead(BaseModel):
 class PeriodPut(Strict_):
     scheme: Annotated[str, Field(min_length=1, max_length=64, examples=["hebei-county-2019"])]
     round_label: Annotated[str, Field(min_length=1, max_length=32, examples=["2021"])] | None = None
+    due_on: StrictDate | None = Field(None, description="when the departments' data is due (timeliness)")
 
 
 class PeriodRead(BaseModel):
@@ -120,6 +122,7 @@ class PeriodRead(BaseModel):
     data_version: int = Field(description="changes whenever a score of this year can have changed")
     published_at: datetime | None
     published_by: str | None
+    due_on: date | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -146,6 +149,7 @@ class ValueWritten(BaseModel):
     element: str
     status: Literal["created", "updated", "unchanged"]
     value: ValueRead
+    warnings: list[QualityFlagRead] = WarningsField
 
 
 class RegionValues(BaseModel):
@@ -172,6 +176,7 @@ class BulkResult(BaseModel):
     updated: int
     unchanged: int
     dry_run: bool
+    warnings: list[QualityFlagRead] = WarningsField
 
 
 # ------------------------------------------------------------------------- platforms, awards

@@ -151,7 +151,11 @@ def breaches(rules: Sequence[ConsistencyRule], values: Mapping[str, Decimal]) ->
 #: entered in 万人 where persons (人) are asked for is 1/10000 of the right one.
 UNIT_MIXUPS: dict[str, tuple[tuple[Decimal, str, str], ...]] = {
     "人": (
-        (Decimal("0.0001"), "entered in 万人 (ten thousands) instead of persons (人)", "疑按万人填报（应为人）"),
+        (
+            Decimal("0.0001"),
+            "entered in 万人 (ten thousands) instead of persons (人)",
+            "疑按万人填报（应为人）",
+        ),
     ),
     "万人": ((Decimal(10000), "entered in persons (人) instead of 万人", "疑按人填报（应为万人）"),),
     "万元": (

@@ -13,7 +13,7 @@ from app.db import repositories as repo
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
 from app.domain.scheme import ElementKind, Value
-from app.services import audit, schemes
+from app.services import approvals, audit, quality, schemes
 from app.services.access import value_refusal
 from app.services.audit import SYSTEM, Actor
 from app.services.errors import Forbidden, NotFound, PeriodLocked, RowProblem, RowsInvalid, TooLarge
@@ -41,6 +41,8 @@ class ImportResult:
     unchanged: int
     dry_run: bool
     statuses: tuple[Status, ...] = ()
+    #: doubts about the written values (quality flags), accepted but reported
+    warnings: tuple[dict[str, Any], ...] = ()
 
 
 def encode(value: Value) -> tuple[Decimal | None, str | None]:
@@ -159,6 +161,10 @@ def import_values(
     if not dry_run and checked:
         # First statement of the write: takes the lock so that classification below stays true.
         repo.bump_periods(session, years=[year])
+    # review before publication: submitted regions refuse writes; consistency errors refuse the
+    # batch (422), doubts become quality flags and are answered as warnings
+    approvals.require_open(session, year, {c[0] for c in checked})
+    warnings = quality.check_write(session, year, checked, actor, dry_run=dry_run)
     regions = sorted({c[0] for c in checked})
     existing = {(r[0], r[1]): r for r in repo.values_of(session, year, regions)} if checked else {}
     now = utcnow()
@@ -231,6 +237,7 @@ def import_values(
         statuses.count("unchanged"),
         dry_run,
         tuple(statuses),
+        tuple(warnings),
     )
     if dry_run:
         return result
@@ -295,9 +302,11 @@ def delete_value(
     if why is not None:
         raise Forbidden(why)
     repo.bump_periods(session, years=[year])
+    approvals.require_open(session, year, [region])
     row = repo.get_value(session, year, region, element)
     if row is None:
         raise NotFound("value", f"{year}/{region}/{element}")
+    quality.value_deleted(session, year, region, element)
     check_if_match(if_match, value_etag(row))
     old_state = {
         "value": row.value_number if row.value_number is not None else row.value_text,

@@ -429,7 +429,7 @@ async def test_a_published_period_answers_from_its_snapshot(api: httpx.AsyncClie
     doc = json.loads((ROOT / "example.json").read_text(encoding="utf-8"))
     await post_document(api, doc, CHANGAN)
     await api.put(f"/data/2019/{CHANGAN}/tech_smes", json={"value": 100})
-    assert (await api.post("/periods/2020/lock")).status_code == 200
+    assert (await api.post("/periods/2020/lock", json={"force": True, "reason": "test"})).status_code == 200
     # a new release of the scheme changes how high_tech_enterprises scores; 2020 keeps its snapshot
     release_changed_scheme(engine)
     depts = (await api.get(f"/scores/2020/{CHANGAN}/departments")).json()
