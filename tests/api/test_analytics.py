@@ -411,7 +411,10 @@ async def test_completeness_shows_what_to_chase(api: httpx.AsyncClient) -> None:
         "expected": ["fiscal_st_expenditure", "public_expenditure"],
         "received": ["fiscal_st_expenditure", "public_expenditure"],
         "missing": [],
+        "on_time": None,  # the period has no due date
+        "arrived_at": finance["arrived_at"],
     }
+    assert finance["arrived_at"] is not None
     approval = {d["department"]: d for d in c["departments"]}["approval"]
     assert (approval["expected"], approval["received"], approval["regions_missing"]) == (3, 1, 2)
     assert by_region[XINHUA]["received"] == 0 and by_region[XINHUA]["missing"] == 17
