@@ -38,7 +38,8 @@ OUTLIER_MIN_REGIONS = 5
 OUTLIER_METHOD = (
     "modified z-score (Iglewicz and Hoaglin) on log10 of the value across the regions of the same "
     "level in the year: z = 0.6745 * (x - median) / MAD; |z| > 3.5 is flagged; zero values are left "
-    "out (no logarithm) and at least 5 positive values with MAD > 0 are needed"
+    "out (no logarithm); at least 5 positive values are needed; when MAD is 0, 1.253314 * the mean "
+    "absolute deviation takes the place of MAD / 0.6745"
 )
 SLIP_METHOD = (
     "the value against the same region's value of the previous year: a ratio of 5 or more, or of 1/5 "
@@ -199,9 +200,12 @@ class UnitSlip:
 
 
 def _fmt(d: Decimal) -> str:
-    """A short, readable form of a number: at most 6 significant digits, no exponent."""
+    """A readable number: whole numbers exactly, others to at most 6 significant digits."""
+    if d == d.to_integral_value():
+        return f"{d.to_integral_value():f}"
     q = Decimal(f"{d:.6g}")
-    return f"{q:f}".rstrip("0").rstrip(".") if "." in f"{q:f}" else f"{q:f}"
+    text = f"{q:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def unit_slip(value: Decimal, previous: Decimal | None, unit: str) -> UnitSlip | None:
@@ -250,19 +254,23 @@ def _median(xs: Sequence[float]) -> float:
 
 def outliers(values: Mapping[Any, Decimal]) -> dict[Any, Outlier]:
     """The keys (regions) of `values` whose log10 value has |modified z| > 3.5 among the positive
-    values. Fewer than OUTLIER_MIN_REGIONS positive values, or a MAD of 0, flag nothing."""
+    values. Fewer than OUTLIER_MIN_REGIONS positive values, or all of them equal, flag nothing."""
     positive = {k: v for k, v in values.items() if v > 0}
     if len(positive) < OUTLIER_MIN_REGIONS:
         return {}
     logs = {k: math.log10(float(v)) for k, v in positive.items()}
     med = _median(list(logs.values()))
-    mad = _median([abs(x - med) for x in logs.values()])
-    if mad == 0:
+    deviations = [abs(x - med) for x in logs.values()]
+    mad = _median(deviations)
+    # MAD is 0 when more than half the values are equal; Iglewicz and Hoaglin then scale by the
+    # mean absolute deviation (x 1.253314, its ratio to the standard deviation for normal data)
+    scale = mad / 0.6745 if mad > 0 else 1.253314 * sum(deviations) / len(deviations)
+    if scale == 0:
         return {}
-    median_value = Decimal(repr(10**med))
+    median_value = Decimal(f"{10**med:.6g}")
     out = {}
     for k, x in logs.items():
-        z = 0.6745 * (x - med) / mad
+        z = (x - med) / scale
         if abs(z) > OUTLIER_Z:
             out[k] = Outlier(z, median_value, len(positive))
     return out
