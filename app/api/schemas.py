@@ -74,6 +74,11 @@ class SchemeDetail(SchemeSummary):
     elements: list[dict[str, Any]]
     registries: list[dict[str, Any]]
     dimensions: list[dict[str, Any]]
+    consistency: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="rules between elements of one region and year: {code, left, operator, right, "
+        "severity: error|warning, message_zh, message_en}",
+    )
 
 
 # ----------------------------------------------------------------------------------- regions

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from app.db import repositories as repo
 from app.db import review
-from app.db.tables import Approval
+from app.db.tables import Approval, Period
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem
 from app.domain import quality as dq
@@ -162,7 +162,8 @@ def transition(
     session: Session, year: int, region: str, action: Action, reason: str | None, *, actor: Actor
 ) -> dict[str, Any]:
     """Move a region's approval for `year` one step (or return it to draft)."""
-    period = repo.get_period(session, year)
+    # the period's row lock: a transition and a write of the same year queue (writes take it first)
+    period = session.get(Period, year, with_for_update=True)
     if period is None:
         raise NotFound("period", year)
     reg = get_region(session, region)

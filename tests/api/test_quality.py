@@ -238,3 +238,18 @@ async def test_quality_listing_filters_by_parent(
     assert [i["region"] for i in sjz["items"]] == [CHANGAN]
     assert_problem(await api.get("/periods/2031/quality"), 404)
     assert_problem(await api.get("/periods/2020/quality", params={"parent": "139999"}), 404)
+
+
+async def test_the_scheme_shows_its_consistency_rules(api: httpx.AsyncClient) -> None:
+    rules = (await api.get("/schemes/hebei-county-2019")).json()["consistency"]
+    assert len(rules) == 6
+    fiscal = next(r for r in rules if r["code"] == "fiscal_st_within_public")
+    assert fiscal == {
+        "code": "fiscal_st_within_public",
+        "left": "fiscal_st_expenditure",
+        "operator": "<=",
+        "right": "public_expenditure",
+        "severity": "error",
+        "message_zh": "地方财政科技支出不应超过地方公共财政支出",
+        "message_en": "Fiscal S&T expenditure cannot exceed public budget expenditure",
+    }
