@@ -259,3 +259,41 @@ async def test_permission_matrix(
     else:
         assert_problem(r, status)
         assert after == state  # a refused transition changes nothing
+
+
+async def test_a_submission_racing_writes_never_lets_a_write_in_after_it(
+    api: httpx.AsyncClient, engine: Engine, keys: dict[str, dict[str, str]]
+) -> None:
+    """Writes and the submission run at once (the threadpool, on the test database). Each write must
+    either land before the submission, or be refused with 409: none may commit after it."""
+    import asyncio
+
+    science = keys["science-sjz"]
+    writes = [
+        api.put(f"/data/2020/{CHANGAN}/tech_smes", json={"value": 100 + i}, headers=science)
+        for i in range(12)
+    ]
+    submit = act(api, "submit", headers=keys["coordinator-changan"])
+    results = await asyncio.gather(*writes[:6], submit, *writes[6:])
+    statuses = [r.status_code for r in results]
+    assert statuses[6] == 200, results[6].text
+    assert set(statuses[:6] + statuses[7:]) <= {200, 201, 409}
+    with engine.connect() as conn:
+        submitted = conn.execute(
+            text("SELECT id FROM audit_event WHERE entity = 'approval' AND action = 'submit'")
+        ).scalar_one()
+        written = conn.execute(
+            text("SELECT max(id) FROM audit_event WHERE entity = 'data_value' AND region_code = :r"),
+            {"r": CHANGAN},
+        ).scalar_one()
+        stored = conn.execute(
+            text("SELECT value_number FROM data_value WHERE region_code = :r AND element = 'tech_smes'"),
+            {"r": CHANGAN},
+        ).scalar_one_or_none()
+    assert written is None or written < submitted
+    # what was submitted is what is stored: the last write that got through
+    landed = [
+        r.json()["value"]["value"] for r in results if r.status_code in (200, 201) and "value" in r.json()
+    ]
+    if landed:
+        assert stored is not None and int(stored) in landed
