@@ -10,24 +10,47 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.db.tables import ApiKey, Approval, AuditEvent, DataValue, QualityFlag, Region
+from app.db.repositories import _driver_rows, _in_clause, _keep
+from app.db.tables import ApiKey, Approval, AuditEvent, QualityFlag, Region
 
 LIVE = ("open", "confirmed")
 
 
-def element_values_at_level(session: Session, year: int, element: str, level: str) -> dict[str, Decimal]:
-    """region -> stored number of `element` in `year`, for the regions of `level`."""
-    q = (
-        sa_select(col(DataValue.region_code), col(DataValue.value_number))
-        .join(Region, col(Region.code) == col(DataValue.region_code))
-        .where(
-            col(DataValue.year) == year,
-            col(DataValue.element) == element,
-            col(Region.level) == level,
-            col(DataValue.value_number).is_not(None),
-        )
+def canonical(d: Decimal) -> Decimal:
+    """A stored number as ExactDecimal reads it back: no trailing zeros of the column's scale."""
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+
+
+def numbers_of(
+    session: Session, year: int, regions: Sequence[str]
+) -> dict[tuple[str, str], tuple[Decimal, str]]:
+    """(region, element) -> (number, who posted it) of the numeric values of these regions in `year`.
+    Straight from the driver: the quality checks of a bulk import read many rows."""
+    clause, params = _in_clause("region_code", regions)
+    rows = _driver_rows(
+        session,
+        "SELECT region_code, element, value_number, source FROM data_value"
+        f" WHERE year = ? AND value_number IS NOT NULL{clause}",
+        [year, *params],
     )
-    return {r[0]: r[1] for r in session.execute(q).all()}
+    return {(r[0], r[1]): (canonical(Decimal(r[2])), r[3]) for r in _keep(rows, regions)}
+
+
+def numbers_at_levels(
+    session: Session, year: int, elements: Sequence[str], levels: Sequence[str]
+) -> list[tuple[str, str, str, Decimal]]:
+    """(region, level, element, number) of `elements` in `year` for the regions of `levels`, in one
+    read (the cross-section the outlier check compares)."""
+    if not elements or not levels:
+        return []
+    rows = _driver_rows(
+        session,
+        "SELECT d.region_code, r.level, d.element, d.value_number FROM data_value d"
+        " JOIN region r ON r.code = d.region_code WHERE d.year = ? AND d.value_number IS NOT NULL"
+        f" AND d.element IN ({', '.join('?' for _ in elements)}) AND r.level IN ({', '.join('?' for _ in levels)})",
+        [year, *elements, *levels],
+    )
+    return [(r[0], r[1], r[2], canonical(Decimal(r[3]))) for r in rows]
 
 
 def region_levels(session: Session, codes: Iterable[str]) -> dict[str, str]:

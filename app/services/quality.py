@@ -84,13 +84,12 @@ def check_write(
     scheme = schemes.get_scheme(session, period.scheme_code)
     regions = sorted({r[0] for r in rows})
     stored: dict[str, dict[str, tuple[Decimal, str]]] = {c: {} for c in regions}
-    for r in repo.values_of(session, year, regions):
-        if r[2] is not None:
-            stored[r[0]][r[1]] = (r[2], r[5])
+    for (region, element), number_and_poster in review.numbers_of(session, year, regions).items():
+        stored[region][element] = number_and_poster
     incoming: dict[str, dict[str, tuple[int, Decimal]]] = {c: {} for c in regions}
     for i, (region, element, number, _, _) in enumerate(rows):
         if number is not None and _quantity(scheme, element):
-            incoming[region][element] = (i, number)
+            incoming[region][element] = (i, review.canonical(number))
 
     findings: list[Finding] = []
     scopes: set[FlagKey] = set()
@@ -183,9 +182,7 @@ def _unit_slips(
     regions = [r for r, new in incoming.items() if new]
     previous: dict[tuple[str, str], Decimal] = {}
     if regions and repo.get_period(session, year - 1) is not None:
-        for r in repo.values_of(session, year - 1, regions):
-            if r[2] is not None:
-                previous[(r[0], r[1])] = r[2]
+        previous = {k: v for k, (v, _) in review.numbers_of(session, year - 1, regions).items()}
     for region, new in incoming.items():
         for element, (_, value) in new.items():
             scopes.add((region, element, "unit_slip", "previous_year"))
@@ -228,11 +225,19 @@ def _outliers(
 ) -> None:
     levels = review.region_levels(session, (r for r, new in incoming.items() if new))
     pairs = sorted({(element, levels[r]) for r, new in incoming.items() for element in new if r in levels})
+    section: dict[tuple[str, str], dict[str, Decimal]] = {pair: {} for pair in pairs}
+    stored = review.numbers_at_levels(
+        session, year, sorted({p[0] for p in pairs}), sorted({p[1] for p in pairs})
+    )
+    for region, level, element, number in stored:
+        if (element, level) in section:
+            section[(element, level)][region] = number
+    for region, new in incoming.items():
+        for element, (_, number) in new.items():
+            if region in levels:
+                section[(element, levels[region])][region] = number
     for element, level in pairs:
-        values = review.element_values_at_level(session, year, element, level)
-        for region, new in incoming.items():
-            if levels.get(region) == level and element in new:
-                values[region] = new[element][1]
+        values = section[(element, level)]
         for region in values:
             scopes.add((region, element, "outlier", "modified_z"))
         unit = scheme.elements[element].unit

@@ -147,6 +147,15 @@ async def test_an_outlier_among_the_citys_counties_is_flagged_with_its_method(
     assert w["details"]["z"] < -3.5 and w["details"]["regions"] == 6 and w["details"]["level"] == "county"
     assert "modified z-score" in w["details"]["method"] and "log10" in w["details"]["method"]
     assert "modified z-score" in (await api.get("/periods/2020/quality")).json()["methods"]["outlier"]
+    # another county's write re-checks the cross-section from the stored values: the same flag stays
+    r = await api.put(
+        f"/data/2020/{SJZ_COUNTIES[0]}/resident_population",
+        json={"value": 530000},
+        headers=keys["statistics-sjz"],
+    )
+    assert r.json()["warnings"] == []
+    (still,) = (await api.get("/periods/2020/quality")).json()["items"]
+    assert still["id"] == w["id"] and flag_count(engine, "closed") == 0
     # the fix closes the flag of that county
     r = await api.put(
         f"/data/2020/{SJZ_COUNTIES[-1]}/resident_population",
