@@ -38,9 +38,9 @@ def numbers_of(
 
 def numbers_at_levels(
     session: Session, year: int, elements: Sequence[str], levels: Sequence[str]
-) -> list[tuple[str, str, str, Decimal]]:
-    """(region, level, element, number) of `elements` in `year` for the regions of `levels`, in one
-    read (the cross-section the outlier check compares)."""
+) -> list[tuple[str, str, str, Any]]:
+    """(region, level, element, number as the driver gives it: Decimal or text) of `elements` in
+    `year` for the regions of `levels`, in one read (the cross-section the outlier check compares)."""
     if not elements or not levels:
         return []
     rows = _driver_rows(
@@ -50,7 +50,7 @@ def numbers_at_levels(
         f" AND d.element IN ({', '.join('?' for _ in elements)}) AND r.level IN ({', '.join('?' for _ in levels)})",
         [year, *elements, *levels],
     )
-    return [(r[0], r[1], r[2], canonical(Decimal(r[3]))) for r in rows]
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 def region_levels(session: Session, codes: Iterable[str]) -> dict[str, str]:

@@ -252,13 +252,14 @@ def _median(xs: Sequence[float]) -> float:
     return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
-def outliers(values: Mapping[Any, Decimal]) -> dict[Any, Outlier]:
+def outliers(values: Mapping[Any, Decimal | float | str]) -> dict[Any, Outlier]:
     """The keys (regions) of `values` whose log10 value has |modified z| > 3.5 among the positive
     values. Fewer than OUTLIER_MIN_REGIONS positive values, or all of them equal, flag nothing."""
-    positive = {k: v for k, v in values.items() if v > 0}
+    numbers = {k: float(v) for k, v in values.items()}
+    positive = {k: v for k, v in numbers.items() if v > 0}
     if len(positive) < OUTLIER_MIN_REGIONS:
         return {}
-    logs = {k: math.log10(float(v)) for k, v in positive.items()}
+    logs = {k: math.log10(v) for k, v in positive.items()}
     med = _median(list(logs.values()))
     deviations = [abs(x - med) for x in logs.values()]
     mad = _median(deviations)

@@ -225,7 +225,8 @@ def _outliers(
 ) -> None:
     levels = review.region_levels(session, (r for r, new in incoming.items() if new))
     pairs = sorted({(element, levels[r]) for r, new in incoming.items() for element in new if r in levels})
-    section: dict[tuple[str, str], dict[str, Decimal]] = {pair: {} for pair in pairs}
+    # numbers as the driver gives them; only a flagged one is made exact (outliers compare floats)
+    section: dict[tuple[str, str], dict[str, Any]] = {pair: {} for pair in pairs}
     stored = review.numbers_at_levels(
         session, year, sorted({p[0] for p in pairs}), sorted({p[1] for p in pairs})
     )
@@ -242,7 +243,7 @@ def _outliers(
             scopes.add((region, element, "outlier", "modified_z"))
         unit = scheme.elements[element].unit
         for region, out in dq.outliers(values).items():
-            value = values[region]
+            value = review.canonical(Decimal(values[region]))
             findings.append(
                 Finding(
                     region,
