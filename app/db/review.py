@@ -81,6 +81,23 @@ def live_flags(
     return list(session.exec(q.order_by(col(QualityFlag.id))).all())
 
 
+def live_flag_keys(
+    session: Session, year: int, kind: str, elements: Sequence[str]
+) -> set[tuple[str, str, str, str]]:
+    """(region, element, kind, rule) of the open and confirmed flags of `kind` about `elements`."""
+    if not elements:
+        return set()
+    q = sa_select(
+        col(QualityFlag.region_code), col(QualityFlag.element), col(QualityFlag.kind), col(QualityFlag.rule)
+    ).where(
+        col(QualityFlag.year) == year,
+        col(QualityFlag.kind) == kind,
+        col(QualityFlag.element).in_(elements),
+        col(QualityFlag.status).in_(LIVE),
+    )
+    return {(r[0], r[1], r[2], r[3]) for r in session.execute(q).all()}
+
+
 def list_flags(
     session: Session, year: int, *, regions: Sequence[str] | None, statuses: Sequence[str]
 ) -> list[QualityFlag]:

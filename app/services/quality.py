@@ -91,19 +91,43 @@ def check_write(
         if number is not None and _quantity(scheme, element):
             incoming[region][element] = (i, review.canonical(number))
 
+    # an unchanged value raises no new doubt and moves no cross-section: only changes are checked
+    # (a re-sent batch costs one read of its flags)
+    changed = {
+        region: {e: iv for e, iv in new.items() if e not in stored[region] or stored[region][e][0] != iv[1]}
+        for region, new in incoming.items()
+    }
     findings: list[Finding] = []
     scopes: set[FlagKey] = set()
-    problems, violations = _consistency(scheme, stored, incoming, actor, findings, scopes)
+    problems, violations = _consistency(scheme, stored, changed, actor, findings, scopes)
     if violations:
         raise ConsistencyBreached(problems, violations)
-    _unit_slips(session, scheme, year, incoming, findings, scopes)
-    _outliers(session, scheme, year, incoming, findings, scopes)
+    _unit_slips(session, scheme, year, changed, findings, scopes)
+    _outliers(session, scheme, year, changed, findings, scopes)
     written = {(region, element) for region, els in incoming.items() for element in els}
-    mine = [f for f in findings if (f.region, f.element) in written or f.kind == "consistency"]
+    rules = {r.code: r.elements for r in scheme.consistency}
+
+    def about_written(region: str, element: str, kind: str, rule: str) -> bool:
+        if kind == "consistency":
+            return any((region, e) in written for e in rules.get(rule, (element,)))
+        return (region, element) in written
+
     if dry_run:
-        return [_finding_read(f) for f in mine]
-    flags = sync(session, year, findings, scopes)
-    return [flag_read(flags[f.key]) for f in mine]
+        fresh = [_finding_read(f) for f in findings if about_written(*f.key)]
+        kept = [
+            flag_read(flag)
+            for flag in review.live_flags(session, year, regions)
+            if (key := _key(flag)) not in scopes and about_written(*key)
+        ]
+        return kept + fresh
+    sync(session, year, findings, scopes)
+    return [
+        flag_read(flag) for flag in review.live_flags(session, year, regions) if about_written(*_key(flag))
+    ]
+
+
+def _key(flag: QualityFlag) -> FlagKey:
+    return (flag.region_code, flag.element, flag.kind, flag.rule)
 
 
 def _consistency(
@@ -237,10 +261,12 @@ def _outliers(
         for element, (_, number) in new.items():
             if region in levels:
                 section[(element, levels[region])][region] = number
+    # re-checked: the changed values, and every region flagged so far for these elements
+    for region, new in incoming.items():
+        scopes.update((region, element, "outlier", "modified_z") for element in new)
+    scopes.update(review.live_flag_keys(session, year, "outlier", sorted({p[0] for p in pairs})))
     for element, level in pairs:
         values = section[(element, level)]
-        for region in values:
-            scopes.add((region, element, "outlier", "modified_z"))
         unit = scheme.elements[element].unit
         for region, out in dq.outliers(values).items():
             value = review.canonical(Decimal(values[region]))
@@ -278,7 +304,7 @@ def sync(
     kept: dict[FlagKey, QualityFlag] = {}
     kinds = {k[2] for k in scope}
     for flag in review.live_flags(session, year, {k[0] for k in scope}, kinds):
-        key = (flag.region_code, flag.element, flag.kind, flag.rule)
+        key = _key(flag)
         if key not in scope:
             continue
         finding = wanted.get(key)
