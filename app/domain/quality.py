@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -252,26 +252,50 @@ def _median(xs: Sequence[float]) -> float:
     return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
-def outliers(values: Mapping[Any, Decimal | float | str]) -> dict[Any, Outlier]:
-    """The keys (regions) of `values` whose log10 value has |modified z| > 3.5 among the positive
-    values. Fewer than OUTLIER_MIN_REGIONS positive values, or all of them equal, flag nothing."""
-    numbers = {k: float(v) for k, v in values.items()}
-    positive = {k: v for k, v in numbers.items() if v > 0}
-    if len(positive) < OUTLIER_MIN_REGIONS:
-        return {}
-    logs = {k: math.log10(v) for k, v in positive.items()}
-    med = _median(list(logs.values()))
-    deviations = [abs(x - med) for x in logs.values()]
+@dataclass(frozen=True)
+class CrossSection:
+    """The log10 values of one element across the regions of one level: their median and the
+    scale of the modified z-score."""
+
+    median: float
+    scale: float
+    regions: int
+
+    def z(self, value: float) -> float:
+        return (math.log10(value) - self.median) / self.scale
+
+    def bounds(self) -> tuple[float, float]:
+        """The values whose |z| is exactly the threshold: outside them a value is an outlier."""
+        return 10 ** (self.median - OUTLIER_Z * self.scale), 10 ** (self.median + OUTLIER_Z * self.scale)
+
+    def outlier(self, value: float) -> Outlier:
+        return Outlier(self.z(value), Decimal(f"{10**self.median:.6g}"), self.regions)
+
+
+def cross_section(values: Iterable[float]) -> CrossSection | None:
+    """The cross-section of these values (zeros left out: no logarithm), or None with fewer than
+    OUTLIER_MIN_REGIONS positive values or all of them equal."""
+    logs = [math.log10(v) for v in values if v > 0]
+    if len(logs) < OUTLIER_MIN_REGIONS:
+        return None
+    med = _median(logs)
+    deviations = [abs(x - med) for x in logs]
     mad = _median(deviations)
     # MAD is 0 when more than half the values are equal; Iglewicz and Hoaglin then scale by the
     # mean absolute deviation (x 1.253314, its ratio to the standard deviation for normal data)
     scale = mad / 0.6745 if mad > 0 else 1.253314 * sum(deviations) / len(deviations)
-    if scale == 0:
+    return CrossSection(med, scale, len(logs)) if scale > 0 else None
+
+
+def outliers(values: Mapping[Any, Decimal | float | str]) -> dict[Any, Outlier]:
+    """The keys (regions) of `values` whose log10 value has |modified z| > 3.5 among the positive
+    values. Fewer than OUTLIER_MIN_REGIONS positive values, or all of them equal, flag nothing."""
+    numbers = {k: float(v) for k, v in values.items()}
+    section = cross_section(numbers.values())
+    if section is None:
         return {}
-    median_value = Decimal(f"{10**med:.6g}")
     out = {}
-    for k, x in logs.items():
-        z = (x - med) / scale
-        if abs(z) > OUTLIER_Z:
-            out[k] = Outlier(z, median_value, len(positive))
+    for k, v in numbers.items():
+        if v > 0 and abs(section.z(v)) > OUTLIER_Z:
+            out[k] = section.outlier(v)
     return out

@@ -249,27 +249,44 @@ def _outliers(
 ) -> None:
     levels = review.region_levels(session, (r for r, new in incoming.items() if new))
     pairs = sorted({(element, levels[r]) for r, new in incoming.items() for element in new if r in levels})
-    # numbers as the driver gives them; only a flagged one is made exact (outliers compare floats)
-    section: dict[tuple[str, str], dict[str, Any]] = {pair: {} for pair in pairs}
+    # per cross-section, the numbers as floats straight from the driver (the changed values in place
+    # of their stored ones); only a flagged value is made exact
+    regions_of: dict[tuple[str, str], list[str]] = {pair: [] for pair in pairs}
+    numbers_of: dict[tuple[str, str], list[float]] = {pair: [] for pair in pairs}
+    exact_of: dict[tuple[str, str], list[Any]] = {pair: [] for pair in pairs}
     stored = review.numbers_at_levels(
         session, year, sorted({p[0] for p in pairs}), sorted({p[1] for p in pairs})
     )
     for region, level, element, number in stored:
-        if (element, level) in section:
-            section[(element, level)][region] = number
+        pair = (element, level)
+        if pair in regions_of and element not in incoming.get(region, ()):
+            regions_of[pair].append(region)
+            numbers_of[pair].append(float(number))
+            exact_of[pair].append(number)
     for region, new in incoming.items():
         for element, (_, number) in new.items():
             if region in levels:
-                section[(element, levels[region])][region] = number
+                regions_of[(element, levels[region])].append(region)
+                numbers_of[(element, levels[region])].append(float(number))
+                exact_of[(element, levels[region])].append(number)
     # re-checked: the changed values, and every region flagged so far for these elements
     for region, new in incoming.items():
         scopes.update((region, element, "outlier", "modified_z") for element in new)
     scopes.update(review.live_flag_keys(session, year, "outlier", sorted({p[0] for p in pairs})))
     for element, level in pairs:
-        values = section[(element, level)]
+        section = dq.cross_section(numbers_of[(element, level)])
+        if section is None:
+            continue
+        low, high = section.bounds()
         unit = scheme.elements[element].unit
-        for region, out in dq.outliers(values).items():
-            value = review.canonical(Decimal(values[region]))
+        pair = (element, level)
+        for region, number, exact in zip(regions_of[pair], numbers_of[pair], exact_of[pair], strict=True):
+            if not (0 < number < low or number > high):
+                continue
+            out = section.outlier(number)
+            if abs(out.z) <= dq.OUTLIER_Z:  # at a bound, within float rounding
+                continue
+            value = review.canonical(Decimal(exact))
             findings.append(
                 Finding(
                     region,
