@@ -66,7 +66,7 @@ def create(
     if name.strip().lower() in RESERVED_NAMES:
         problems.append(Problem("name", f"{name!r} is reserved: the service uses it for itself"))
     if role in REGIONAL_ROLES and region is None:
-        problems.append(Problem("region", f"a {role} key needs a region"))
+        problems.append(Problem("region", f"{'an' if role == 'approver' else 'a'} {role} key needs a region"))
     if role in REGIONAL_ROLES and region is not None and repo.get_region(session, region) is not None:
         level = repo.get_region(session, region).level  # type: ignore[union-attr]
         if role == "approver" and level == "county":
