@@ -83,6 +83,8 @@ def require_open_items(
     """Raise RegionSubmitted when a registry item (before or after a change) counts in a year in
     which its region is past draft."""
     present = [i for i in items if i is not None]
+    # the periods' row locks first (a transition takes its period's): no submission slips in between
+    review.lock_periods(session)
     for a in review.non_draft(session, {i.region_code for i in present}):
         if any(i.region_code == a.region_code and counts_in(i, a.year) for i in present):
             raise RegionSubmitted(a.year, a.region_code, a.state)

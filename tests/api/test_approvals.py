@@ -297,3 +297,31 @@ async def test_a_submission_racing_writes_never_lets_a_write_in_after_it(
     ]
     if landed:
         assert stored is not None and int(stored) in landed
+
+
+async def test_a_submission_racing_registry_writes_never_lets_one_in_after_it(
+    api: httpx.AsyncClient, engine: Engine, keys: dict[str, dict[str, str]]
+) -> None:
+    """As for values: each platform counting in 2020 lands before the submission or gets 409."""
+    import asyncio
+
+    science = keys["science-sjz"]
+    posts = [
+        api.post(
+            "/platforms",
+            json={"region": CHANGAN, **PLATFORM, "name": f"实验室{i}", "recognized_on": "2019-05-01"},
+            headers=science,
+        )
+        for i in range(12)
+    ]
+    results = await asyncio.gather(
+        *posts[:6], act(api, "submit", headers=keys["coordinator-changan"]), *posts[6:]
+    )
+    assert results[6].status_code == 200, results[6].text
+    assert {r.status_code for r in results[:6] + results[7:]} <= {201, 409}
+    with engine.connect() as conn:
+        submitted = conn.execute(
+            text("SELECT id FROM audit_event WHERE entity = 'approval' AND action = 'submit'")
+        ).scalar_one()
+        written = conn.execute(text("SELECT max(id) FROM audit_event WHERE entity = 'platform'")).scalar_one()
+    assert written is None or written < submitted
