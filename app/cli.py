@@ -284,6 +284,10 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from app.config import get_settings
 
+    if args.max_header_bytes:
+        # through the environment, so that every worker process reads it
+        os.environ["INNOMON_MAX_HEADER_BYTES"] = str(args.max_header_bytes)
+        get_settings.cache_clear()
     settings = get_settings()
     host = args.host or settings.host
     port = args.port or settings.port
@@ -303,6 +307,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
     from app import metrics, observability
+    from app.api.http_protocol import HeaderLimitedHttpTools
 
     # several workers: prometheus_client's multiprocess mode, so that a scrape sums all workers
     metrics.prepare_multiprocess_dir(workers, Path(tempfile.gettempdir()) / f"innomon-metrics-{os.getpid()}")
@@ -313,7 +318,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         port=port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        http=HeaderLimitedHttpTools,
         log_level=settings.log_level,
         log_config=observability.log_config(settings.log_level, settings.log_format),
         access_log=False,
@@ -361,6 +366,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default INNOMON_PORT or 8000)")
     p.add_argument("--workers", type=int, help="worker processes (default INNOMON_WORKERS or 1)")
     p.add_argument("--demo", action="store_true", help="load the synthetic demo dataset first")
+    p.add_argument(
+        "--max-header-bytes",
+        type=int,
+        help="largest request head, request line and headers (default INNOMON_MAX_HEADER_BYTES or 65536; 431 above)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("openapi", help="write the OpenAPI document (the committed contract)")

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.db.engine import Bounds
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="INNOMON_", extra="ignore")
@@ -31,8 +33,27 @@ class Settings(BaseSettings):
     max_bulk_rows: int = Field(20_000, ge=1)
     #: breakdowns and rankings kept in memory per process (entries)
     score_cache_size: int = Field(50_000, ge=0)
+    #: largest request header section (request line and headers), in bytes (431 above)
+    max_header_bytes: int = Field(64 * 1024, ge=4096)
+    #: seconds to open a database connection (PostgreSQL counts at least 2)
+    db_connect_timeout: float = Field(2.0, gt=0, le=300)
+    #: seconds a statement may run (PostgreSQL statement_timeout); a round trip to a stalled
+    #: server is abandoned one second later, so a request answers 503 instead of waiting
+    db_statement_timeout: float = Field(3.0, gt=0, le=3600)
+    #: seconds to wait for a row lock (PostgreSQL lock_timeout) or a write lock (SQLite busy timeout)
+    db_lock_timeout: float = Field(5.0, gt=0, le=3600)
+    #: seconds to wait for a free pooled connection
+    db_pool_timeout: float = Field(2.0, gt=0, le=300)
     #: mount /bench/bare, which serves fixed bytes from memory (for benchmarks only)
     bench_routes: bool = False
+
+    def db_bounds(self) -> Bounds:
+        return Bounds(
+            connect=self.db_connect_timeout,
+            statement=self.db_statement_timeout,
+            lock=self.db_lock_timeout,
+            pool=self.db_pool_timeout,
+        )
 
 
 @lru_cache

@@ -9,11 +9,12 @@ from fastapi import Depends, FastAPI, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from app import __version__, observability
 from app.api import problems
 from app.api.deps import Database, get_actor
-from app.api.limits import BodySizeLimit
+from app.api.limits import RequestLimits
 from app.api.routers import analytics as analytics_routes
 from app.api.routers import approvals as approval_routes
 from app.api.routers import audit, data, health, periods, regions, registry, schemes, scores
@@ -54,7 +55,7 @@ def _prepare(engine: Engine, settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.db_bounds())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,7 +82,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.scores = ScoreReader(engine, settings.score_cache_size)
     app.state.auth = Authenticator()
     problems.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestLimits,
+        max_bytes=settings.max_body_bytes,
+        max_header_bytes=settings.max_header_bytes,
+        max_rows=settings.max_bulk_rows,
+        protected_prefix=API_PREFIX + "/",
+        bulk_path=rf"^{API_PREFIX}/data/[^/]+/?$",
+    )
     observability.install(app)
     app.include_router(health.router)
     for r in (
@@ -114,5 +122,7 @@ def _mount_bench(app: FastAPI) -> None:
     async def bare(year: int, region: str) -> Response:
         body = held.get((year, region))
         if body is None:
-            body = held[(year, region)] = app.state.scores.breakdown_json(year, region)
+            body = held[(year, region)] = await run_in_threadpool(
+                app.state.scores.breakdown_json, year, region
+            )
         return Response(body, media_type="application/json")

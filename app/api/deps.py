@@ -10,17 +10,21 @@ from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.db.engine import session_scope, writer
 from app.domain import Scheme
 from app.services import schemes
-from app.services.audit import Actor
+from app.services.access import Authenticator
+from app.services.audit import Actor, Principal
 from app.services.errors import Unauthenticated
 from app.services.scores import ScoreReader
 
 # The dependencies below are `async def` on purpose: a plain `def` dependency is run in the thread
 # pool on every request, which halved the throughput of the cached score read (bench/api_read.py).
+# None of them touches the database on the event loop: a stalled database must not stall the
+# process (/healthz keeps answering); database work goes to the thread pool.
 
 
 class Database:
@@ -56,6 +60,17 @@ async def get_scores(request: Request) -> ScoreReader:
     return reader
 
 
+async def authenticate(request: Request, token: str) -> Principal | None:
+    """The principal behind `token`, or None. A token seen in the last seconds is answered from
+    memory; otherwise the key is looked up in a worker thread, never on the event loop."""
+    auth: Authenticator = request.app.state.auth
+    found, principal = auth.cached(token)
+    if found:
+        return principal
+    db: Database = request.app.state.db
+    return await run_in_threadpool(auth.lookup, db.read, token)
+
+
 _bearer = HTTPBearer(auto_error=False, description="an innomon API key: `Authorization: Bearer <token>`")
 
 
@@ -66,8 +81,7 @@ async def get_actor(
     checks its own permission in the service it calls."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthenticated("this request needs an API key: Authorization: Bearer <token>")
-    db: Database = request.app.state.db
-    principal = request.app.state.auth.lookup(db.read, credentials.credentials)
+    principal = await authenticate(request, credentials.credentials)
     if principal is None:
         raise Unauthenticated("the API key is unknown or revoked")
     request_id = getattr(request.state, "request_id", None) or request.headers.get("x-request-id")
@@ -90,7 +104,7 @@ ScoresDep = Annotated[ScoreReader, Depends(get_scores)]
 
 Year = Annotated[int, Path(ge=1949, le=2100, description="the data year", examples=[2020])]
 RegionCode = Annotated[
-    str, Path(pattern=r"^\d{6}$", description="GB/T 2260 division code", examples=["130102"])
+    str, Path(pattern=r"^[0-9]{6}$", description="GB/T 2260 division code", examples=["130102"])
 ]
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")]

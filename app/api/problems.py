@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from app.domain import InvalidInput, SchemeInvalid, SchemeNotFound
 from app.services.approvals import NotAccepted, NotReady, RegionSubmitted
@@ -59,6 +61,7 @@ _TITLES = {
     412: "Precondition failed",
     413: "Request too large",
     422: "Invalid input",
+    431: "Request headers too large",
     500: "Internal error",
     503: "Service unavailable",
 }
@@ -99,7 +102,7 @@ def responses(*statuses: int, auth: bool = True) -> dict[int | str, dict[str, An
     }
 
 
-def _field(loc: tuple[Any, ...]) -> tuple[int | None, str]:
+def field_of(loc: tuple[Any, ...]) -> tuple[int | None, str]:
     parts = [p for p in loc if p not in ("body", "query", "path", "header")]
     # a bulk row: ("values", 3, "region") -> index 3, field "region"
     if len(parts) >= 2 and parts[0] == "values" and isinstance(parts[1], int):
@@ -129,6 +132,25 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str]] = {
     NotReady: (409, "region-not-ready"),
     NotAccepted: (409, "regions-not-accepted"),
 }
+
+
+def allowed_methods(app: FastAPI, path: str) -> set[str]:
+    """Every method some route serves at `path` (the Allow header of a 405)."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "allowed_methods", None)
+    if table is None:
+        table = []
+        try:
+            from fastapi.routing import iter_route_contexts
+
+            pairs = [(c.path_format, c.original_route) for c in iter_route_contexts(app.routes)]
+        except ImportError:  # FastAPI versions that copy routes with their full path
+            pairs = [(getattr(r, "path", None), r) for r in app.routes]
+        for template, route in pairs:
+            methods = getattr(route, "methods", None)
+            if isinstance(template, str) and methods:
+                table.append((compile_path(template)[0], set(methods)))
+        app.state.allowed_methods = table
+    return {m for regex, methods in table if regex.match(path) for m in methods}
 
 
 def install(app: FastAPI) -> None:
@@ -174,7 +196,7 @@ def install(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = []
         for e in exc.errors():
-            index, field = _field(tuple(e.get("loc", ())))
+            index, field = field_of(tuple(e.get("loc", ())))
             # pydantic prefixes the message of a ValueError from a validator (the domain's date rule)
             reason = str(e.get("msg", "is invalid")).removeprefix("Value error, ")
             errors.append({"index": index, "field": field, "reason": reason})
@@ -194,6 +216,8 @@ def install(app: FastAPI) -> None:
         response = problem(status, kind, detail, request)
         if exc.headers:
             response.headers.update(exc.headers)
+        if status == 405:  # Starlette names the methods of the first route on the path only
+            response.headers["Allow"] = ", ".join(sorted(allowed_methods(request.app, request.url.path)))
         return response
 
     @app.exception_handler(OperationalError)

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, Optional, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from app.api.review_schemas import QualityFlagRead, WarningsField
 from app.domain.document import parse_date
+from app.domain.numbers import json_number
 
 T = TypeVar("T")
 
+#: six ASCII digits: `\d` would also take full-width or Arabic-Indic digits (１３０１０２)
+REGION_CODE_PATTERN = r"^[0-9]{6}$"
 RegionCodeStr = Annotated[
-    str, Field(pattern=r"^\d{6}$", examples=["130102"], description="GB/T 2260 division code")
+    str, Field(pattern=REGION_CODE_PATTERN, examples=["130102"], description="GB/T 2260 division code")
 ]
 Level = Literal["province", "city", "county"]
 ItemLevel = Annotated[str, Field(min_length=1, max_length=16, examples=["provincial"])]
@@ -44,8 +56,53 @@ ElementValue = Annotated[
 LooseString = Annotated[Any, WithJsonSchema({"type": "string"})]
 
 
+def _as_json_number(raw: object) -> object:
+    # a stored Decimal written as people write it: 300 (not 300.0) for a count, 1000 for 1E+3
+    return json_number(raw) if isinstance(raw, Decimal) else raw
+
+
+#: a stored value as read back: a JSON integer when it is whole, else a JSON number
+StoredValue = Annotated[int | float | bool | str | None, BeforeValidator(_as_json_number)]
+
+
 class Strict_(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _no_null_default(schema: dict[str, Any]) -> None:
+    # a field left out of a PATCH is unchanged: its default None is not a value one may send
+    for prop in schema.get("properties", {}).values():
+        if prop.get("default", 0) is None and "anyOf" not in prop and prop.get("type") != "null":
+            del prop["default"]
+
+
+class Patch_(Strict_):
+    """A PATCH body: a field left out stays as it is; null is accepted only by the fields in
+    NULLABLE (their schema allows it), and clears them. The others are typed `Omittable[X]`."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_no_null_default)
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_only_where_allowed(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.NULLABLE:
+            raise ValueError("must not be null; leave the field out to keep its value")
+        return value
+
+
+if TYPE_CHECKING:
+    #: a PATCH field that may be left out (None) but not sent as null
+    Omittable = Optional[T]  # noqa: UP045
+else:
+
+    class Omittable:
+        """`Omittable[X]` is X to pydantic (so a wrong value gets X's error alone, and the schema
+        says X), while the None of a field left out stays the default; to the type checker it
+        is `X | None`."""
+
+        def __class_getitem__(cls, item: Any) -> Any:
+            return item
 
 
 class Page(BaseModel, Generic[T]):
@@ -63,7 +120,7 @@ class SchemeSummary(BaseModel):
     version: str
     name_zh: str
     name_en: str
-    total: float
+    total: int | float
     content_hash: str
 
 
@@ -92,11 +149,12 @@ class RegionCreate(Strict_):
     parent_code: RegionCodeStr | None = None
 
 
-class RegionUpdate(Strict_):
-    name_zh: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    name_en: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    level: Level | None = None
-    parent_code: RegionCodeStr | None = None
+class RegionUpdate(Patch_):
+    NULLABLE = frozenset({"parent_code"})
+    name_zh: Omittable[Annotated[str, Field(min_length=1, max_length=100)]] = None
+    name_en: Omittable[Annotated[str, Field(min_length=1, max_length=200)]] = None
+    level: Omittable[Level] = None
+    parent_code: RegionCodeStr | None = Field(default=None, description="null: the region has no parent")
 
 
 class RegionRead(BaseModel):
@@ -142,7 +200,7 @@ class ValuePut(Strict_):
 
 class ValueRead(BaseModel):
     element: str
-    value: int | float | bool | str | None
+    value: StoredValue
     comment: str | None
     source: str = Field(description="name of the key (or loader) that last wrote the value")
     updated_at: datetime
@@ -198,15 +256,20 @@ class PlatformCreate(Strict_):
     document_number: Annotated[str, Field(max_length=100)] | None = None
 
 
-class PlatformPatch(Strict_):
-    region: RegionCodeStr | None = None
-    type: ItemType | None = None
-    level: ItemLevel | None = None
-    name: Name | None = None
-    recognized_on: StrictDate | None = None
-    revoked_on: StrictDate | None = None
-    host_organisation: Annotated[str, Field(max_length=200)] | None = None
-    document_number: Annotated[str, Field(max_length=100)] | None = None
+class PlatformPatch(Patch_):
+    NULLABLE = frozenset({"revoked_on", "host_organisation", "document_number"})
+    region: Omittable[RegionCodeStr] = None
+    type: Omittable[ItemType] = None
+    level: Omittable[ItemLevel] = None
+    name: Omittable[Name] = None
+    recognized_on: Omittable[StrictDate] = None
+    revoked_on: StrictDate | None = Field(default=None, description="null: not revoked")
+    host_organisation: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="null clears it"
+    )
+    document_number: Annotated[str, Field(max_length=100)] | None = Field(
+        default=None, description="null clears it"
+    )
 
 
 class PlatformRead(BaseModel):
@@ -232,13 +295,16 @@ class AwardCreate(Strict_):
     document_number: Annotated[str, Field(max_length=100)] | None = None
 
 
-class AwardPatch(Strict_):
-    region: RegionCodeStr | None = None
-    type: ItemType | None = None
-    level: ItemLevel | None = None
-    name: Name | None = None
-    awarded_on: StrictDate | None = None
-    document_number: Annotated[str, Field(max_length=100)] | None = None
+class AwardPatch(Patch_):
+    NULLABLE = frozenset({"document_number"})
+    region: Omittable[RegionCodeStr] = None
+    type: Omittable[ItemType] = None
+    level: Omittable[ItemLevel] = None
+    name: Omittable[Name] = None
+    awarded_on: Omittable[StrictDate] = None
+    document_number: Annotated[str, Field(max_length=100)] | None = Field(
+        default=None, description="null clears it"
+    )
 
 
 class AwardRead(BaseModel):
@@ -341,6 +407,12 @@ class AuditEventRead(BaseModel):
     entity_key: str
     region: str | None
     year: int | None
+    year_from: int | None = Field(
+        description="registry changes: the first data year the item counts in (before or after the change)"
+    )
+    year_to: int | None = Field(
+        description="registry changes: the last data year it counts in; null with year_from: open-ended"
+    )
     element: str | None
     old: Any
     new: Any

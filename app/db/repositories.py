@@ -94,6 +94,30 @@ def published_years(session: Session) -> set[int]:
     return set(session.exec(select(Period.year).where(Period.status == "published")).all())
 
 
+def lock_periods(
+    session: Session, *, years: Iterable[int] | None = None, from_year: int | None = None
+) -> list[Period]:
+    """Lock these periods' rows (all periods when neither is given) and return them fresh.
+
+    The publisher holds its period's row lock while it snapshots, so a write that takes the lock
+    of every period it can change, and reads the status under it, either commits before the
+    snapshot is taken or sees the period published. Rows are locked in ascending year, the one
+    order every writer uses, so two writers of overlapping years queue instead of deadlocking.
+    On SQLite `FOR UPDATE` is not emitted: write transactions begin IMMEDIATE and hold the
+    database's single write lock from their first statement.
+    """
+    q = select(Period)
+    if years is not None:
+        ys = sorted(set(years))
+        if not ys:
+            return []
+        q = q.where(col(Period.year).in_(ys))
+    elif from_year is not None:
+        q = q.where(col(Period.year) >= from_year)
+    q = q.order_by(col(Period.year)).with_for_update().execution_options(populate_existing=True)
+    return list(session.exec(q).all())
+
+
 def bump_periods(
     session: Session, *, years: Iterable[int] | None = None, from_year: int | None = None
 ) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.db.repositories import _driver_rows, _in_clause, _keep
-from app.db.tables import ApiKey, Approval, AuditEvent, Period, QualityFlag, Region
+from app.db.tables import ApiKey, Approval, AuditEvent, QualityFlag, Region
 
 LIVE = ("open", "confirmed")
 
@@ -141,11 +141,6 @@ def non_draft(session: Session, regions: Iterable[str], year: int | None = None)
     if year is not None:
         q = q.where(Approval.year == year)
     return list(session.exec(q.order_by(col(Approval.year), col(Approval.region_code))).all())
-
-
-def lock_periods(session: Session) -> None:
-    """Hold every period's row lock (PostgreSQL; SQLite's writer lock already serialises writes)."""
-    session.execute(sa_select(col(Period.year)).order_by(col(Period.year)).with_for_update())
 
 
 # --------------------------------------------------------------------------------- arrivals

@@ -191,6 +191,10 @@ class AuditEvent(SQLModel, table=True):
     entity_key: str = Field(max_length=200)
     region_code: str | None = Field(default=None, max_length=12)
     year: int | None = None
+    #: the data years a registry change counts in, first to last (None: open-ended): a platform
+    #: counts from the year it is recognised until the year before it is revoked
+    year_from: int | None = None
+    year_to: int | None = None
     element: str | None = Field(default=None, max_length=64)
     #: JSON of the entity before and after the change (null when created or deleted)
     old: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -206,6 +210,10 @@ class PeriodSnapshot(SQLModel, table=True):
     year: int = Field(sa_column=Column(ForeignKey("period.year"), primary_key=True))
     region_code: str = Field(sa_column=Column(String(12), ForeignKey("region.code"), primary_key=True))
     breakdown: str = Field(sa_column=Column(Text, nullable=False))
+    #: JSON of the region as published: name_zh, name_en, level, parent_code and ancestors (codes,
+    #: parent first), so that rankings of the year keep their names and membership when the region
+    #: is renamed or moved later; null in snapshots stored before it was recorded
+    region_state: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 TARGET_KINDS = ("value", "count", "increase", "tier")

@@ -8,6 +8,16 @@ SCORE_QUANTUM = Decimal("0.01")
 VALUE_QUANTUM = Decimal("0.0001")
 ZERO = Decimal(0)
 
+#: Digits a stored value may carry: the database column holds 10 after the decimal point
+#: (NUMERIC(30, 10)), and a value read back travels as a JSON number, exact to 15 significant
+#: digits. A value with more is refused rather than silently rounded.
+MAX_DECIMAL_PLACES = 10
+MAX_SIGNIFICANT_DIGITS = 15
+PRECISION_RULE = (
+    f"at most {MAX_DECIMAL_PLACES} digits after the decimal point "
+    f"and {MAX_SIGNIFICANT_DIGITS} significant digits"
+)
+
 
 def round_score(x: Decimal) -> Decimal:
     """Round a score half-up to 2 decimals, as the province's table is read."""
@@ -28,3 +38,34 @@ def json_number(x: Decimal) -> int | float:
     if x == x.to_integral_value():
         return int(x)
     return float(x)
+
+
+def _stripped(x: Decimal) -> tuple[int, tuple[int, ...], int]:
+    """Sign, digits and exponent of a finite `x` without trailing zeros, computed without a
+    decimal context (which would round a long value to its precision first)."""
+    sign, digits, exponent = x.as_tuple()
+    assert isinstance(exponent, int), "finite values only"
+    n = len(digits)
+    while n > 1 and digits[n - 1] == 0:
+        n -= 1
+        exponent += 1
+    if digits[:n] == (0,):
+        return 0, (0,), 0
+    return sign, tuple(digits[:n]), exponent
+
+
+def canonical(x: Decimal) -> Decimal:
+    """The value as it is stored: no exponent for whole numbers, no trailing zeros, no minus zero
+    (1E+3 -> 1000, 2.50 -> 2.5, -0 -> 0). Exact: no rounding to a context's precision."""
+    sign, digits, exponent = _stripped(x)
+    if exponent > 0 and len(digits) + exponent <= 30:  # written out in full; larger are refused anyway
+        return Decimal((sign, digits + (0,) * exponent, 0))
+    return Decimal((sign, digits, exponent))
+
+
+def check_precision(x: Decimal, received: object) -> None:
+    """Raise ValueError unless finite `x` can be stored and read back exactly (PRECISION_RULE);
+    the message names the value as received and the rule."""
+    _, digits, exponent = _stripped(x)
+    if max(-exponent, 0) > MAX_DECIMAL_PLACES or len(digits) > MAX_SIGNIFICANT_DIGITS:
+        raise ValueError(f"{received!r} cannot be stored exactly: values carry {PRECISION_RULE}")

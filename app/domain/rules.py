@@ -194,13 +194,11 @@ class Banded:
         inputs = _inputs(facts.values, self.elements, explain)
         value, missing = self.source.resolve(facts.values)
         if value is None:
-            return Outcome(
-                ZERO,
-                None,
-                missing,
-                inputs,
-                {"kind": self.kind, "lower": None, "upper": None} if explain else NOTHING,
-            )
+            explanation: dict[str, Any] = {"kind": self.kind, "lower": None, "upper": None}
+            invalid = self.source.invalid_inputs(facts.values) if explain else {}
+            if invalid:
+                explanation["invalid_inputs"] = invalid
+            return Outcome(ZERO, None, missing, inputs, explanation if explain else NOTHING)
         pts, i = self.points(value)
         if not explain:
             return Outcome(pts, value, (), inputs, NOTHING)

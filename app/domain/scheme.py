@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from app.domain.numbers import ZERO
+from app.domain.numbers import ZERO, canonical, check_precision
 
 if TYPE_CHECKING:
     from app.domain.quality import ConsistencyRule
@@ -115,6 +115,8 @@ class Element(Named):
                 raise ValueError(f"is an assessed score and must lie between {lo} and {hi}")
         if number > NUMBER_LIMIT:
             raise ValueError(f"must not exceed {NUMBER_LIMIT:.0E}")
+        check_precision(number, raw)
+        number = canonical(number)  # -0 is 0, 1E+3 is 1000: stored and compared in one form
         if self.denominator_of and number == ZERO:
             raise ValueError(
                 f"must be greater than 0: it is the denominator of {', '.join(self.denominator_of)}"
@@ -173,6 +175,9 @@ class ElementSource:
         assert isinstance(v, Decimal), f"{self.element} is not numeric"
         return v, ()
 
+    def invalid_inputs(self, values: Mapping[str, Value]) -> dict[str, str]:
+        return {}
+
     def describe(self) -> dict[str, object]:
         return {"element": self.element}
 
@@ -196,9 +201,18 @@ class RatioSource:
             return None, missing
         assert isinstance(num, Decimal) and isinstance(den, Decimal)
         if den == ZERO:
-            # Element.parse refuses a zero denominator; reaching here means unchecked input.
-            raise ZeroDivisionError(f"{self.denominator} is 0: the ratio is undefined")
+            # Element.parse refuses a zero denominator, but one can be stored already (written
+            # before the check, or straight into the table): the ratio is then undefined, and
+            # the denominator counts as a missing input, never as a division by zero.
+            return None, (self.denominator,)
         return num / den * self.factor, ()
+
+    def invalid_inputs(self, values: Mapping[str, Value]) -> dict[str, str]:
+        """Inputs present but unusable, with the reason (a zero denominator)."""
+        den = values.get(self.denominator)
+        if isinstance(den, Decimal) and den == ZERO:
+            return {self.denominator: "is 0: the ratio is undefined, so the indicator scores 0"}
+        return {}
 
     def describe(self) -> dict[str, object]:
         return {

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from app.domain.numbers import ZERO, json_number
+from app.domain.numbers import ZERO, canonical, check_precision, json_number
 from app.domain.problems import Problem
 from app.domain.scheme import NUMBER_LIMIT, NUMERIC_KINDS, Scheme
 
@@ -70,7 +70,8 @@ def parse_threshold(raw: object) -> Decimal:
         raise ValueError("must not be negative")
     if number > NUMBER_LIMIT:
         raise ValueError(f"must not exceed {NUMBER_LIMIT:.0E}")
-    return number
+    check_precision(number, raw)  # stored exactly or refused, as element values are
+    return canonical(number)
 
 
 def indicator_codes(scheme: Scheme) -> dict[str, str]:

@@ -21,11 +21,15 @@ from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
 from app.domain.scheme import ElementKind
 from app.services import audit
-from app.services.audit import SYSTEM, Actor, Principal
+from app.services.audit import DEMO_ACTOR_NAME, SYSTEM, Actor, Principal
 from app.services.errors import Conflict, Forbidden, NotFound
 
 REGISTRY_DEPARTMENTS = frozenset({"science_tech", "development_reform"})
 BOOTSTRAP_KEY_NAME = "bootstrap-admin"
+#: names the service writes as the actor of its own changes (audit trail, a value's source): a
+#: key by one of them would pass for the service itself. bootstrap-admin is made only from
+#: INNOMON_BOOTSTRAP_ADMIN_TOKEN.
+RESERVED_KEY_NAMES = frozenset({SYSTEM.name, DEMO_ACTOR_NAME, BOOTSTRAP_KEY_NAME})
 TOKEN_PREFIX = "inm_"
 
 
@@ -59,11 +63,21 @@ def create_key(
     *,
     actor: Actor = SYSTEM,
     token: str | None = None,
+    reserved: bool = False,
 ) -> tuple[ApiKey, str]:
-    """Create a key; returns it and its token (shown once, stored only as a hash)."""
+    """Create a key; returns it and its token (shown once, stored only as a hash). A reserved
+    name (RESERVED_KEY_NAMES, in any case) is refused unless `reserved` (the bootstrap key)."""
     problems = []
     if not name or len(name) > 100:
         problems.append(Problem("name", "must be 1 to 100 characters"))
+    elif not reserved and name.strip().casefold() in RESERVED_KEY_NAMES:
+        problems.append(
+            Problem(
+                "name",
+                f"{name!r} is reserved: the service uses {', '.join(sorted(RESERVED_KEY_NAMES))} "
+                "for its own changes",
+            )
+        )
     if role not in KEY_ROLES:
         problems.append(Problem("role", f"must be one of {', '.join(KEY_ROLES)}"))
     unknown = [d for d in departments if d not in scheme.departments]
@@ -120,7 +134,7 @@ def ensure_bootstrap_admin(session: Session, scheme: Scheme, token: str) -> None
     h = token_hash(token)
     key = session.exec(select(ApiKey).where(ApiKey.name == BOOTSTRAP_KEY_NAME)).first()
     if key is None:
-        create_key(session, scheme, BOOTSTRAP_KEY_NAME, "admin", token=token)
+        create_key(session, scheme, BOOTSTRAP_KEY_NAME, "admin", token=token, reserved=True)
     elif key.token_hash != h or key.revoked_at is not None or key.role != "admin":
         old = _state(key)
         key.token_hash, key.revoked_at, key.role = h, None, "admin"
@@ -153,13 +167,21 @@ class Authenticator:
         self.cache: dict[str, tuple[float, Principal | None]] = {}
         self.lock = threading.Lock()
 
+    def cached(self, token: str) -> tuple[bool, Principal | None]:
+        """(True, principal) when the token was looked up less than `ttl` seconds ago; no I/O, so
+        callers on the event loop may use it and run `lookup` in a thread only on a miss."""
+        with self.lock:
+            hit = self.cache.get(token_hash(token))
+        if hit is not None and hit[0] > time.monotonic():
+            return True, hit[1]
+        return False, None
+
     def lookup(self, session_factory: object, token: str) -> Principal | None:
+        found, principal = self.cached(token)
+        if found:
+            return principal
         h = token_hash(token)
         now = time.monotonic()
-        with self.lock:
-            hit = self.cache.get(h)
-        if hit is not None and hit[0] > now:
-            return hit[1]
         with session_factory() as session:  # type: ignore[operator]
             principal = principal_for(session, token)
         with self.lock:

@@ -21,7 +21,7 @@ from app.domain.analysis import Changes, Place, Standing
 from app.domain.numbers import json_number
 from app.services import schemes, timeliness
 from app.services.errors import NotFound
-from app.services.periods import get_period
+from app.services.periods import PUBLISHED, PublishedRegion, get_period, published_regions
 from app.services.regions import get_region, scope_codes
 from app.services.scores import ScoreReader, breakdown_json, facts_by_region
 
@@ -29,9 +29,15 @@ from app.services.scores import ScoreReader, breakdown_json, facts_by_region
 MAX_TREND_YEARS = 200  # every data year the API accepts (1949-2100)
 
 
-def _places(session: Session) -> dict[str, Place]:
-    """Every region with the city it belongs to (its nearest ancestor of level city)."""
+def _places(session: Session, published_year: int | None = None) -> dict[str, Place]:
+    """Every region with the city it belongs to (its nearest ancestor of level city).
+
+    With `published_year`, the regions of that year's snapshot are named and placed as they were
+    when it was published; the others as they are now."""
     rows = {r[0]: r for r in repo.region_rows(session, None, None)}
+    if published_year is not None:
+        for p in published_regions(session, published_year).values():
+            rows[p.code] = (p.code, p.name_zh, p.name_en, p.level, p.parent_code)
 
     def city(code: str) -> str | None:
         seen = 0
@@ -72,7 +78,7 @@ def round_summary(
     if repo.get_period(session, year - 1) is not None:
         _, before, _ = reader.ranking(year - 1, parent, level)
         previous = {r.region.code: Standing(r.total, r.tier) for r in before}
-    places = _places(session)
+    places = _places(session, year if period.status == PUBLISHED else None)
     summary = analysis.round_summary(
         year, current, previous, places, [t.code for t in scheme.tiers], previous_year=year - 1
     )
@@ -110,6 +116,9 @@ def trend(
         if (from_year is None or p.year >= from_year) and (to_year is None or p.year <= to_year)
     ]
     scope = _rank_scope(session, code)
+    published: dict[int, PublishedRegion | None] = {
+        p.year: published_regions(session, p.year).get(code) for p in years if p.status == PUBLISHED
+    }
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     kept: list[tuple[Period, Scheme, Breakdown]] = []
@@ -120,7 +129,14 @@ def trend(
         except NotFound as exc:  # added after the year was published: it has no score there
             skipped.append({"year": period.year, "reason": str(exc)})
             continue
-        _, ranking, _ = reader.ranking(period.year, scope, region.level)
+        # a published year ranks the region where it stood then: its province and level of that time
+        then = published.get(period.year)
+        if then is not None:
+            _, ranking, _ = reader.ranking(
+                period.year, then.ancestors[-1] if then.ancestors else None, then.level
+            )
+        else:
+            _, ranking, _ = reader.ranking(period.year, scope, region.level)
         rank = next((r.rank for r in ranking if r.region.code == code), None)
         kept.append((period, scheme, b))
         rows.append(
@@ -255,7 +271,14 @@ def completeness(session: Session, year: int, parent: str | None, level: str | N
     period = get_period(session, year)
     scheme = schemes.get_scheme(session, period.scheme_code)
     codes = scope_codes(session, parent)
-    regions = repo.region_rows(session, codes, level)
+    if period.status == PUBLISHED:  # the regions, names and tree of the year as published
+        regions = [
+            (p.code, p.name_zh, p.name_en, p.level, p.parent_code)
+            for p in published_regions(session, year).values()
+            if p.under(parent) and (level is None or p.level == level)
+        ]
+    else:
+        regions = repo.region_rows(session, codes, level)
     wanted = [r[0] for r in regions]
     received: dict[str, set[str]] = {c: set() for c in wanted}
     for code, element, _, _ in repo.scoring_values(session, year, wanted):

@@ -83,8 +83,8 @@ def require_open_items(
     """Raise RegionSubmitted when a registry item (before or after a change) counts in a year in
     which its region is past draft."""
     present = [i for i in items if i is not None]
-    # the periods' row locks first (a transition takes its period's): no submission slips in between
-    review.lock_periods(session)
+    # the caller holds the row locks of every period the items can count in (registry._lock), and a
+    # transition takes its period's: no submission slips in between
     for a in review.non_draft(session, {i.region_code for i in present}):
         if any(i.region_code == a.region_code and counts_in(i, a.year) for i in present):
             raise RegionSubmitted(a.year, a.region_code, a.state)
@@ -165,7 +165,7 @@ def transition(
 ) -> dict[str, Any]:
     """Move a region's approval for `year` one step (or return it to draft)."""
     # the period's row lock: a transition and a write of the same year queue (writes take it first)
-    period = session.get(Period, year, with_for_update=True)
+    period = session.get(Period, year, with_for_update=True, populate_existing=True)
     if period is None:
         raise NotFound("period", year)
     reg = get_region(session, region)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from app.db.tables import AuditEvent
@@ -43,6 +43,8 @@ class Actor:
 
 #: changes made by the service itself or the command line (demo data, reference imports)
 SYSTEM = Actor(Principal("system", "admin"))
+#: the loader of the synthetic demo dataset (app/services/demo.py)
+DEMO_ACTOR_NAME = "demo"
 
 
 def _default(o: Any) -> Any:
@@ -69,7 +71,10 @@ def event(
     old: dict[str, Any] | None = None,
     new: dict[str, Any] | None = None,
     reason: str | None = None,
+    years: tuple[int, int | None] | None = None,
 ) -> dict[str, Any]:
+    """An event row; `years` is the span of data years a multi-year change counts in (first,
+    last or None for open-ended), matched by `list_events(year=...)` as `year` is."""
     return {
         "at": utcnow(),
         "actor": actor.name,
@@ -79,6 +84,8 @@ def event(
         "entity_key": key,
         "region_code": region,
         "year": year,
+        "year_from": years[0] if years else None,
+        "year_to": years[1] if years else None,
         "element": element,
         "old": dumps(old),
         "new": dumps(new),
@@ -106,9 +113,18 @@ def list_events(
     offset: int = 0,
 ) -> tuple[Sequence[AuditEvent], int]:
     q: Any = select(AuditEvent)
+    if year is not None:
+        q = q.where(
+            or_(
+                col(AuditEvent.year) == year,
+                and_(
+                    col(AuditEvent.year_from) <= year,
+                    or_(col(AuditEvent.year_to).is_(None), col(AuditEvent.year_to) >= year),
+                ),
+            )
+        )
     for column, value in (
         (AuditEvent.region_code, region),
-        (AuditEvent.year, year),
         (AuditEvent.element, element),
         (AuditEvent.actor, actor),
         (AuditEvent.entity, entity),

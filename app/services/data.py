@@ -10,6 +10,7 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from app.db import repositories as repo
+from app.db.tables import Period
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
 from app.domain.scheme import ElementKind, Value
@@ -72,12 +73,20 @@ def period_scheme(session: Session, year: int) -> Scheme:
     return schemes.get_scheme(session, period.scheme_code)
 
 
+def _locked_period(session: Session, year: int) -> Period | None:
+    """The period of `year` read under its row lock, the lock the publisher takes: its status
+    cannot change until this transaction ends (None when there is no such period)."""
+    found = repo.lock_periods(session, years=[year])
+    return found[0] if found else None
+
+
 def _check_rows(
-    session: Session, year: int, rows: Sequence[ValueRow], actor: Actor
+    session: Session, year: int, rows: Sequence[ValueRow], actor: Actor, *, lock: bool = True
 ) -> tuple[list[tuple[str, str, Decimal | None, str | None, str | None]], list[RowProblem]]:
     """Rows in canonical form, and the problems of the bad ones. Raises PeriodLocked for a
-    published year and Forbidden, naming every row the key may not write."""
-    period = repo.get_period(session, year)
+    published year and Forbidden, naming every row the key may not write. With `lock` the
+    period's status is read under its row lock (a write); a dry run reads it without."""
+    period = _locked_period(session, year) if lock else repo.get_period(session, year)
     if period is not None and period.status == "published":
         raise PeriodLocked(year)
     scheme = schemes.get_scheme(session, period.scheme_code) if period else None
@@ -155,11 +164,11 @@ def import_values(
     """
     if len(rows) > max_rows:
         raise TooLarge(f"a batch holds at most {max_rows} rows; this one has {len(rows)}")
-    checked, problems = _check_rows(session, year, rows, actor)
+    checked, problems = _check_rows(session, year, rows, actor, lock=not dry_run)
     if problems:
         raise RowsInvalid(problems, len(rows))
     if not dry_run and checked:
-        # First statement of the write: takes the lock so that classification below stays true.
+        # the period's row is locked already (see _check_rows); this marks its scores changed
         repo.bump_periods(session, years=[year])
     # review before publication: submitted regions refuse writes; consistency errors refuse the
     # batch (422), doubts become quality flags and are answered as warnings
@@ -271,12 +280,17 @@ def put_value(
     scheme = period_scheme(session, year)
     if element not in scheme.elements:
         raise NotFound("element", element)
-    if if_match is not None:
-        repo.bump_periods(session, years=[year])  # hold the write lock before comparing versions
-        row = repo.get_value(session, year, region, element)
-        check_if_match(if_match, value_etag(row) if row is not None else None)
+    rows = [ValueRow(region, element, value, comment)]
     try:
-        result = import_values(session, year, [ValueRow(region, element, value, comment)], actor=actor)
+        if if_match is not None:
+            # the body first: an invalid value is 422 (and a refused one 403) even with a stale tag
+            _, problems = _check_rows(session, year, rows, actor)
+            if problems:
+                raise RowsInvalid(problems, 1)
+            _locked_period(session, year)  # hold the period's lock before comparing versions
+            row = repo.get_value(session, year, region, element)
+            check_if_match(if_match, value_etag(row) if row is not None else None)
+        result = import_values(session, year, rows, actor=actor)
     except RowsInvalid as exc:
         raise InvalidInput([Problem(p.field, p.reason) for p in exc.problems]) from None
     except Forbidden as exc:
@@ -295,7 +309,7 @@ def delete_value(
 ) -> None:
     scheme = period_scheme(session, year)
     get_region(session, region)
-    period = repo.get_period(session, year)
+    period = _locked_period(session, year)
     if period is not None and period.status == "published":
         raise PeriodLocked(year)
     why = value_refusal(actor.principal, scheme, element, region)
@@ -305,6 +319,7 @@ def delete_value(
     approvals.require_open(session, year, [region])
     row = repo.get_value(session, year, region, element)
     if row is None:
+        check_if_match(if_match, None)  # a tag sent for a value that is gone: 412, not 404
         raise NotFound("value", f"{year}/{region}/{element}")
     quality.value_deleted(session, year, region, element)
     check_if_match(if_match, value_etag(row))

@@ -9,14 +9,14 @@ from sqlalchemy import Engine
 from app.db.engine import session_scope, writer
 from app.demo import DEMO_LABEL, DEMO_SCHEME, generate
 from app.services import periods, regions, registry, schemes
-from app.services.audit import Actor, Principal
+from app.services.audit import DEMO_ACTOR_NAME, Actor, Principal
 from app.services.data import ValueRow, import_values
 from app.services.errors import Conflict
 from app.services.regions import ImportCounts
 
 Progress = Callable[[str], None]
 #: the demo loader writes as this actor: its values carry source 'demo'
-DEMO = Actor(Principal("demo", "admin"))
+DEMO = Actor(Principal(DEMO_ACTOR_NAME, "admin"))
 
 
 def import_reference(engine: Engine, name: str) -> ImportCounts:

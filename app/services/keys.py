@@ -16,8 +16,6 @@ from app.services import access
 from app.services.audit import Actor
 from app.services.errors import Forbidden, NotFound
 
-#: names the service writes under itself (audit actors, value sources); no key may take them
-RESERVED_NAMES = frozenset({"system", "demo", "api", access.BOOTSTRAP_KEY_NAME})
 REGIONAL_ROLES = frozenset({"coordinator", "approver"})
 
 
@@ -52,7 +50,7 @@ def create(
     *,
     actor: Actor,
 ) -> tuple[ApiKey, str]:
-    """A new key and its token (shown once)."""
+    """A new key and its token (shown once). Reserved names are refused by access.create_key."""
     p = actor.principal
     if p.role not in ("admin", "coordinator"):
         raise Forbidden(
@@ -63,8 +61,6 @@ def create(
         if why is not None:
             raise Forbidden(why)
     problems = []
-    if name.strip().lower() in RESERVED_NAMES:
-        problems.append(Problem("name", f"{name!r} is reserved: the service uses it for itself"))
     if role in REGIONAL_ROLES and region is None:
         problems.append(Problem("region", f"{'an' if role == 'approver' else 'a'} {role} key needs a region"))
     if role in REGIONAL_ROLES and region is not None and repo.get_region(session, region) is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -59,7 +60,7 @@ def put_period(
         problems.append(Problem("scheme", f"unknown scheme {scheme_code!r}"))
     if problems:
         raise InvalidInput(problems)
-    period = session.get(Period, year, with_for_update=True)
+    period = session.get(Period, year, with_for_update=True, populate_existing=True)
     if period is None:
         check_if_match(if_match, None)
         period = Period(year=year, scheme_code=scheme_code, round_label=round_label, due_on=due_on)
@@ -108,7 +109,9 @@ def lock_period(
     from app.services.scores import facts_by_region
 
     require_admin(actor, "publish periods")
-    period = session.get(Period, year, with_for_update=True)
+    # Every write that can change this year's scores takes this row lock and reads the status
+    # under it (repo.lock_periods), so what it writes is either in the snapshot or refused.
+    period = session.get(Period, year, with_for_update=True, populate_existing=True)
     if period is None:
         raise NotFound("period", year)
     if period.status == PUBLISHED:
@@ -117,13 +120,21 @@ def lock_period(
     approvals.require_accepted(session, year, force, reason, actor)
     repo.bump_periods(session, years=[year])
     scheme = schemes.get_scheme(session, period.scheme_code)
-    regions = [r[0] for r in repo.region_rows(session, None, None)]
+    places = _region_states(repo.region_rows(session, None, None))
+    regions = list(places)
     facts = facts_by_region(session, scheme, year, regions)
     rows = []
     for code in regions:
         body = score(scheme, facts[code], code).to_dict()
         body["period_status"] = PUBLISHED
-        rows.append({"year": year, "region_code": code, "breakdown": json.dumps(body, ensure_ascii=False)})
+        rows.append(
+            {
+                "year": year,
+                "region_code": code,
+                "breakdown": json.dumps(body, ensure_ascii=False),
+                "region_state": json.dumps(places[code].state(), ensure_ascii=False),
+            }
+        )
     if rows:
         session.execute(PeriodSnapshot.__table__.insert(), rows)  # type: ignore[attr-defined]
     before = _state(period)
@@ -142,7 +153,7 @@ def unlock_period(session: Session, year: int, reason: str, *, actor: Actor = SY
     require_admin(actor, "unlock periods")
     if not reason.strip():
         raise InvalidInput([Problem("reason", "must say why the published period is reopened")])
-    period = session.get(Period, year, with_for_update=True)
+    period = session.get(Period, year, with_for_update=True, populate_existing=True)
     if period is None:
         raise NotFound("period", year)
     if period.status != PUBLISHED:
@@ -171,3 +182,68 @@ def snapshots(session: Session, year: int, regions: Sequence[str]) -> dict[str, 
     wanted = set(regions)
     rows = session.exec(select(PeriodSnapshot).where(col(PeriodSnapshot.year) == year)).all()
     return {r.region_code: json.loads(r.breakdown) for r in rows if r.region_code in wanted}
+
+
+@dataclass(frozen=True)
+class PublishedRegion:
+    """A region as a published year knows it: what its rankings, summary and completeness show."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    parent_code: str | None
+    #: codes of its ancestors, parent first
+    ancestors: tuple[str, ...]
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "level": self.level,
+            "parent_code": self.parent_code,
+            "ancestors": list(self.ancestors),
+        }
+
+    def under(self, parent: str | None) -> bool:
+        return parent is None or parent in self.ancestors
+
+
+def _region_states(rows: Sequence[Any]) -> dict[str, PublishedRegion]:
+    """(code, name_zh, name_en, level, parent_code) rows as regions with their ancestor chains."""
+    parents = {r[0]: r[4] for r in rows}
+    out = {}
+    for code, name_zh, name_en, level, parent_code in rows:
+        chain: list[str] = []
+        current = parent_code
+        while current is not None and current not in chain and current != code:
+            chain.append(current)
+            current = parents.get(current)
+        out[code] = PublishedRegion(code, name_zh, name_en, level, parent_code, tuple(chain))
+    return out
+
+
+def published_regions(session: Session, year: int) -> dict[str, PublishedRegion]:
+    """Every region of `year`'s snapshot, by code, as it was when the year was published.
+
+    Snapshots stored before the region's state was recorded fall back to the region's current
+    record (what was served for them before)."""
+    rows = session.exec(
+        select(PeriodSnapshot.region_code, PeriodSnapshot.region_state).where(
+            col(PeriodSnapshot.year) == year
+        )
+    ).all()
+    out: dict[str, PublishedRegion] = {}
+    current: dict[str, PublishedRegion] | None = None
+    for code, state in rows:
+        if state is not None:
+            s = json.loads(state)
+            out[code] = PublishedRegion(
+                code, s["name_zh"], s["name_en"], s["level"], s["parent_code"], tuple(s["ancestors"])
+            )
+            continue
+        if current is None:
+            current = _region_states(repo.region_rows(session, None, None))
+        if code in current:
+            out[code] = current[code]
+    return dict(sorted(out.items()))

@@ -23,7 +23,7 @@ from app.services.errors import Conflict, NotFound
 from app.services.versions import check_if_match, etag
 
 LEVEL_RANK = {"province": 0, "city": 1, "county": 2}
-CODE_PATTERN = re.compile(r"^\d{6}$")
+CODE_PATTERN = re.compile(r"[0-9]{6}", re.ASCII)  # used with fullmatch: no trailing newline
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class RegionInput:
 
 def _check(session: Session, data: RegionInput, *, existing: Region | None = None) -> None:
     problems = []
-    if not CODE_PATTERN.match(data.code):
+    if not CODE_PATTERN.fullmatch(data.code):
         problems.append(Problem("code", "must be a 6-digit GB/T 2260 division code"))
     if data.level not in LEVEL_RANK:
         problems.append(Problem("level", f"must be one of {', '.join(LEVEL_RANK)}"))
@@ -65,8 +65,11 @@ def create_region(session: Session, data: RegionInput, *, actor: Actor = SYSTEM)
     require_admin(actor, "create regions")
     if repo.get_region(session, data.code) is not None:
         raise Conflict(f"region {data.code} already exists", existing=data.code)
+    # A new region joins every open year's rankings. Periods are locked first, in ascending
+    # year like every writer, then the region: a publisher holding a period waits for no region.
+    repo.lock_periods(session)
     _check(session, data)
-    repo.bump_periods(session)  # a new region joins every year's rankings
+    repo.bump_periods(session)
     region = Region(**data.__dict__)
     session.add(region)
     try:
@@ -91,15 +94,20 @@ def update_region(
     nulls = [Problem(k, "must not be null") for k, v in changes.items() if v is None and k != "parent_code"]
     if nulls:
         raise InvalidInput(nulls)
+    # Periods first (ascending year, as every writer takes them), then the region: a publisher
+    # holds its period while its snapshot's foreign keys wait for a locked region row.
+    repo.lock_periods(session)
     region = session.get(Region, code, with_for_update=True)  # held until commit on PostgreSQL
     if region is None:
+        check_if_match(if_match, None)  # a tag sent for a region that does not exist: 412
         raise NotFound("region", code)
-    check_if_match(if_match, region_etag(region))
     before = _state(region)
     merged = RegionInput(**{**before, **changes})
+    if merged != RegionInput(**before):
+        _check(session, merged, existing=region)  # an invalid change is 422 even with a stale If-Match
+    check_if_match(if_match, region_etag(region))
     if merged == RegionInput(**before):
         return region
-    _check(session, merged, existing=region)
     repo.bump_periods(session)  # a name or a parent change shows in every year's breakdowns and rankings
     for k, v in changes.items():
         setattr(region, k, v)

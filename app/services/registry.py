@@ -123,6 +123,17 @@ def _bump(session: Session, *items: ItemInput) -> None:
         repo.bump_periods(session, years={_first_year(i) for i in awards})
 
 
+def _lock(session: Session, *items: ItemInput) -> None:
+    """Lock every existing period the items can count in, before and after the change: the same
+    periods _bump marks, in ascending year, so that _guard reads their status under the lock the
+    publisher takes (a platform counts from the year it is recognised on, an award in its year)."""
+    platforms = [i for i in items if isinstance(i, PlatformInput)]
+    if platforms:
+        repo.lock_periods(session, from_year=min(_first_year(i) for i in items))
+    elif items:
+        repo.lock_periods(session, years={_first_year(i) for i in items})
+
+
 def _as_input(row: Item) -> ItemInput:
     cls = PlatformInput if isinstance(row, Platform) else AwardInput
     return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
@@ -147,6 +158,7 @@ def create_item(
         raise Conflict(
             f"{kind} {existing.id} has the same region, type, level and name", existing=existing.id
         )
+    _lock(session, data)
     _guard(session, actor, None, data)
     _bump(session, data)
     row: Item = Platform(**data.__dict__) if isinstance(data, PlatformInput) else Award(**data.__dict__)
@@ -159,26 +171,59 @@ def create_item(
     return row, True
 
 
+def count_years(data: ItemInput) -> tuple[int, int | None] | None:
+    """The data years an item counts in, first and last (None: open-ended), or None for none:
+    an award its year; a platform from recognized_on's year to the year before revoked_on's."""
+    if isinstance(data, AwardInput):
+        return data.awarded_on.year, data.awarded_on.year
+    last = data.revoked_on.year - 1 if data.revoked_on is not None else None
+    if last is not None and last < data.recognized_on.year:
+        return None  # revoked in the year it was recognised: it never stands at a year end
+    return data.recognized_on.year, last
+
+
+def _span(*items: ItemInput | None) -> tuple[int, int | None] | None:
+    """The years a change of these states counts in: from the first to the last of any of them."""
+    spans = [s for s in (count_years(i) for i in items if i is not None) if s is not None]
+    if not spans:
+        return None
+    lasts = [s[1] for s in spans]
+    return min(s[0] for s in spans), None if None in lasts else max(x for x in lasts if x is not None)
+
+
 def _event(
     actor: Actor, action: str, row: Item, before: ItemInput | None, after: ItemInput | None
 ) -> dict[str, Any]:
     region = (after or before).region_code  # type: ignore[union-attr]
+    years = _span(before, after)
     return audit.event(
         actor,
         action,
         _kind(row),
         str(row.id),
         region=region,
+        # an award counts in one year: it is the event's year as a data value's is
+        year=years[0] if years is not None and years[0] == years[1] else None,
+        years=years,
         old=before.__dict__ if before is not None else None,
         new=after.__dict__ if after is not None else None,
     )
 
 
-def get_item(session: Session, model: type[Item], item_id: int, *, for_update: bool = False) -> Item:
+def get_item(
+    session: Session,
+    model: type[Item],
+    item_id: int,
+    *,
+    for_update: bool = False,
+    if_match: str | None = None,
+) -> Item:
     """The item; with for_update, its row stays locked to this transaction (PostgreSQL), so that
-    an If-Match comparison and the change that follows cannot interleave with another writer."""
+    an If-Match comparison and the change that follows cannot interleave with another writer.
+    A missing item is 404, or 412 when an If-Match tag was sent (the version it names is gone)."""
     row: Item | None = session.get(model, item_id, with_for_update=for_update)  # type: ignore[assignment]
     if row is None:
+        check_if_match(if_match, None)
         raise NotFound(_spec(model)[0], item_id)
     return row
 
@@ -201,13 +246,15 @@ def update_item(
     ]
     if nulls:
         raise InvalidInput(nulls)
-    row = get_item(session, model, item_id, for_update=True)
-    check_if_match(if_match, item_etag(row))
+    row = get_item(session, model, item_id, for_update=True, if_match=if_match)
     before = _as_input(row)
     after = type(before)(**{**before.__dict__, **changes})
+    if after != before:
+        _check(session, scheme, after)  # an invalid change is 422 even with a stale If-Match
+    check_if_match(if_match, item_etag(row))
     if after == before:
         return row
-    _check(session, scheme, after)
+    _lock(session, before, after)
     _guard(session, actor, before, after)
     clash = _find(session, after)
     if clash is not None and clash.id != row.id:
@@ -231,9 +278,10 @@ def update_item(
 def delete_item(
     session: Session, model: type[Item], item_id: int, *, actor: Actor = SYSTEM, if_match: str | None = None
 ) -> None:
-    row = get_item(session, model, item_id, for_update=True)
+    row = get_item(session, model, item_id, for_update=True, if_match=if_match)
     check_if_match(if_match, item_etag(row))
     before = _as_input(row)
+    _lock(session, before)
     _guard(session, actor, before, None)
     _bump(session, before)
     audit.record(session, _event(actor, "delete", row, before, None))

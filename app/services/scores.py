@@ -30,7 +30,7 @@ from app.domain.numbers import json_number
 from app.services import schemes
 from app.services.data import decode
 from app.services.errors import NotFound, Unavailable
-from app.services.periods import PUBLISHED, snapshot, snapshots
+from app.services.periods import PUBLISHED, published_regions, snapshot, snapshots
 
 
 def facts_by_region(
@@ -203,9 +203,13 @@ def rank_regions(
     scheme = schemes.get_scheme(session, period.scheme_code)
     if parent is not None and repo.get_region(session, parent) is None:
         raise NotFound("region", parent)
-    codes = None if parent is None else [c for c in repo.subtree_codes(session, parent) if c != parent]
-    regions = [RegionRef(*r) for r in repo.region_rows(session, codes, level)]
     if period.status == PUBLISHED:
+        # membership, names, levels and parents as published, whatever the regions became since
+        regions = [
+            RegionRef(p.code, p.name_zh, p.name_en, p.level, p.parent_code)
+            for p in published_regions(session, year).values()
+            if p.under(parent) and (level is None or p.level == level)
+        ]
         published = snapshots(session, year, [r.code for r in regions])
         return scheme, _ranked(
             [
@@ -215,6 +219,8 @@ def rank_regions(
             ],
             _from_snapshot,
         )
+    codes = None if parent is None else [c for c in repo.subtree_codes(session, parent) if c != parent]
+    regions = [RegionRef(*r) for r in repo.region_rows(session, codes, level)]
     with _no_cyclic_gc():
         facts = facts_by_region(session, scheme, year, [r.code for r in regions])
         scorer = memo.score if memo is not None else partial(score, explain=False)

@@ -138,9 +138,12 @@ def create_target(
     return row, True
 
 
-def get_target(session: Session, target_id: int, *, for_update: bool = False) -> Target:
+def get_target(
+    session: Session, target_id: int, *, for_update: bool = False, if_match: str | None = None
+) -> Target:
     row: Target | None = session.get(Target, target_id, with_for_update=for_update)
     if row is None:
+        check_if_match(if_match, None)  # a tag sent for a target that is gone: 412, not 404
         raise NotFound("target", target_id)
     return row
 
@@ -165,13 +168,14 @@ def update_target(
     ]
     if nulls:
         raise InvalidInput(nulls)
-    row = get_target(session, target_id, for_update=True)
-    check_if_match(if_match, target_etag(row))
+    row = get_target(session, target_id, for_update=True, if_match=if_match)
     before = _as_input(row)
     after = replace(before, **changes).normalised()
+    if after != before:
+        _check(session, scheme, after)  # an invalid change is 422 even with a stale If-Match
+    check_if_match(if_match, target_etag(row))
     if after == before:
         return row
-    _check(session, scheme, after)
     clash = repo.find_target(session, *after.key())
     if clash is not None and clash.id != row.id:
         raise _clash(clash)
@@ -192,7 +196,7 @@ def delete_target(
     session: Session, target_id: int, *, actor: Actor = SYSTEM, if_match: str | None = None
 ) -> None:
     require_admin(actor, "delete plan targets")
-    row = get_target(session, target_id, for_update=True)
+    row = get_target(session, target_id, for_update=True, if_match=if_match)
     check_if_match(if_match, target_etag(row))
     audit.record(session, _event(actor, "delete", row, _as_input(row), None))
     session.delete(row)

@@ -1,7 +1,7 @@
 """quality flags approvals and due dates
 
 Revision ID: 5a454b785fba
-Revises: c3c10c7efc6c
+Revises: 5d0b7e2a91c4
 Create Date: 2026-11-27 10:56:31.414053
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import app.db.types
 
 revision: str = "5a454b785fba"
-down_revision: str | None = "c3c10c7efc6c"
+down_revision: str | None = "5d0b7e2a91c4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

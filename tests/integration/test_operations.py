@@ -331,3 +331,77 @@ def test_database_outage_gives_503_at_once_and_recovers_without_restart(
             )
             >= 1
         )
+
+
+@pytest.mark.reliability
+def test_a_stalled_database_never_freezes_the_process(tmp_path: Path, cluster: pgcluster.PgCluster) -> None:
+    """PostgreSQL frozen with SIGSTOP (it accepts connections and never answers): /healthz answers
+    at once while a breakdown read and an unknown-token request wait on the database, those answer
+    503 problem+json within 5 s, /readyz answers 503, and after SIGCONT the service recovers without
+    a restart."""
+    url = cluster.create_database("stalled")
+    prepare(url, 3)
+    region = "900001"
+    with serving(tmp_path, url) as server, httpx.Client(headers=AUTH, timeout=30) as c:
+        score = f"{server.api}/scores/{YEAR}/{region}"
+        write = f"{server.api}/data/{YEAR}/{region}/high_tech_enterprises"
+        assert c.put(write, json={"value": 40}).status_code in (200, 201)
+        assert (
+            c.get(score).json()["total"] == 8
+        )  # 40 high-tech enterprises: the band knot 40 -> 8 points (DESIGN.md)
+        answers: dict[str, tuple[float, httpx.Response]] = {}
+
+        def timed(name: str, method: str, target: str, **kw: Any) -> None:
+            began = time.monotonic()
+            r = httpx.request(method, target, timeout=30, **kw)
+            answers[name] = (time.monotonic() - began, r)
+
+        frozen = cluster.freeze()
+        try:
+            time.sleep(5.5)  # the cached key expires: the next request with it looks it up again
+            in_flight = [
+                threading.Thread(target=timed, args=("breakdown", "GET", score), kwargs={"headers": AUTH}),
+                threading.Thread(
+                    target=timed,
+                    args=("unknown key", "GET", f"{server.api}/regions"),
+                    kwargs={"headers": {"Authorization": "Bearer not-a-key"}},
+                ),
+                threading.Thread(
+                    target=timed,
+                    args=("write", "PUT", write),
+                    kwargs={"headers": AUTH, "json": {"value": 41}},
+                ),
+            ]
+            for t in in_flight:
+                t.start()
+            time.sleep(0.3)
+            while any(t.is_alive() for t in in_flight):
+                began = time.monotonic()
+                health = httpx.get(f"{server.base}/healthz", timeout=5)
+                assert health.status_code == 200
+                assert time.monotonic() - began < 0.5, "/healthz waited on the frozen database"
+                time.sleep(0.2)
+            for t in in_flight:
+                t.join()
+            assert set(answers) == {"breakdown", "unknown key", "write"}
+            for name, (elapsed, r) in answers.items():
+                assert r.status_code == 503, (name, r.status_code, r.text)
+                assert elapsed < 5, (name, elapsed)
+                assert r.headers["content-type"].startswith("application/problem+json")
+                assert r.json()["type"] == "/problems/database-unavailable"
+            began = time.monotonic()
+            assert c.get(score).status_code == 503  # still frozen: every read answers 503 in time
+            assert time.monotonic() - began < 5
+            ready = httpx.get(f"{server.base}/readyz", timeout=30)
+            assert ready.status_code == 503
+            assert server.proc.poll() is None
+        finally:
+            cluster.thaw(frozen)
+        deadline = time.monotonic() + 20
+        while (r := c.get(score)).status_code != 200:
+            assert time.monotonic() < deadline, r.text
+            time.sleep(0.2)
+        assert r.json()["total"] == 8  # the write made before the freeze; the refused one did not land
+        assert c.put(write, json={"value": 100}).status_code == 200
+        assert c.get(score).json()["total"] == 10
+        assert httpx.get(f"{server.base}/readyz").status_code == 200

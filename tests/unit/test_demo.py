@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -285,13 +284,11 @@ def test_synthetic_regions_get_data_too() -> None:
     assert set(counts) == {"A", "B", "C"}
 
 
-def test_generating_3000_regions_for_2_years_is_fast() -> None:
+def test_generating_3000_regions_for_2_years_gives_one_value_set_per_region_year() -> None:
+    # its speed is measured by bench/ranking.py (which generates these regions), not by a timed test
     codes = [str(r["code"]) for r in synthetic_regions(3000)]
-    t0 = time.perf_counter()
     ds = generate(codes, years=[2023, 2024])
-    elapsed = time.perf_counter() - t0
     assert len(ds.values) == 6000
-    assert elapsed < 2.0, f"{elapsed:.2f} s"
 
 
 def test_a_single_string_is_refused() -> None:

@@ -9,6 +9,7 @@ from app.api.problems import responses
 from app.api.schemas import Page, SchemeDetail, SchemeSummary
 from app.domain import Scheme
 from app.domain.loader import plain
+from app.domain.numbers import json_number
 from app.services import schemes
 
 router = APIRouter(prefix="/schemes", tags=["schemes"])
@@ -20,7 +21,7 @@ def summary(s: Scheme) -> dict[str, Any]:
         "version": s.version,
         "name_zh": s.name_zh,
         "name_en": s.name_en,
-        "total": float(s.total),
+        "total": json_number(s.total),
         "content_hash": s.content_hash,
     }
 
@@ -31,7 +32,7 @@ def detail(s: Scheme) -> dict[str, Any]:
 
     return {
         **summary(s),
-        "tiers": [{**named(t), "min_score": float(t.min_score)} for t in s.tiers],
+        "tiers": [{**named(t), "min_score": json_number(t.min_score)} for t in s.tiers],
         "departments": [named(d) for d in s.departments.values()],
         "levels": [named(lv) for lv in s.levels.values()],
         "elements": [
@@ -55,12 +56,12 @@ def detail(s: Scheme) -> dict[str, Any]:
         "dimensions": [
             {
                 **named(d),
-                "weight": float(d.weight),
+                "weight": json_number(d.weight),
                 "indicators": [
                     {
                         **named(i),
                         "unit": i.unit,
-                        "max": float(i.max),
+                        "max": json_number(i.max),
                         "departments": list(i.departments),
                         "inputs": list(i.rule.elements),
                         "rule": plain(i.rule.describe()),

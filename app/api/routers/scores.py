@@ -25,9 +25,8 @@ async def get_breakdown(year: Year, region: RegionCode, scores: ScoresDep) -> Re
 
     Served from memory while the period's data_version is unchanged; the version is read from the
     database on every request, so a write through any process shows at once."""
-    version, body = scores.cached_breakdown(year, region)
-    if body is None:
-        body = await run_in_threadpool(scores.compute_breakdown, year, region, version)
+    # the version probe is a database round trip: in a worker thread, never on the event loop
+    body = await run_in_threadpool(scores.breakdown_json, year, region)
     return Response(body, media_type="application/json")
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ActorDep, DbDep, IfMatch, Limit, Offset, RegionCode, SettingsDep
 from app.api.problems import responses
-from app.api.schemas import Page, RegionCodeStr, Strict_
+from app.api.schemas import Omittable, Page, Patch_, RegionCodeStr, Strict_
 from app.db.tables import Target
 from app.domain import InvalidInput, Problem
 from app.domain.numbers import json_number
@@ -64,15 +64,22 @@ class TargetCreate(Strict_):
     comment: Comment | None = None
 
 
-class TargetPatch(Strict_):
-    region: RegionCodeStr | None = None
-    kind: Kind | None = None
-    subject: Subject | None = None
-    level: TargetLevel | None = None
-    threshold: Threshold = None
-    by_year: YearField | None = None
-    base_year: YearField | None = None
-    comment: Comment | None = None
+class TargetPatch(Patch_):
+    NULLABLE = frozenset({"level", "threshold", "comment"})
+    region: Omittable[RegionCodeStr] = None
+    kind: Omittable[Kind] = None
+    subject: Omittable[Subject] = None
+    level: TargetLevel | None = Field(default=None, description="null: any level counts")
+    threshold: Annotated[
+        Any,
+        Field(
+            description="X (value) or N (count); null for increase and tier targets",
+            json_schema_extra={"type": ["number", "null"]},
+        ),
+    ] = None
+    by_year: Omittable[YearField] = None
+    base_year: Omittable[YearField] = None
+    comment: Comment | None = Field(default=None, description="null clears it")
 
 
 class TargetRead(BaseModel):
