@@ -324,7 +324,8 @@ def cmd_keys(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from app.config import get_settings
     from app.db.engine import session_scope, writer
     from app.domain import InvalidInput
-    from app.services import access, schemes
+    from app.services import access, keys, schemes
+    from app.services.audit import SYSTEM
     from app.services.errors import Conflict, NotFound
 
     settings = get_settings()
@@ -335,8 +336,9 @@ def cmd_keys(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             schemes.sync_builtin_schemes(session)
             if args.keys_command == "create":
                 scheme = schemes.get_scheme(session, settings.default_scheme)
-                key, token = access.create_key(
-                    session, scheme, args.name, args.role, args.department or [], args.region
+                # the rules of POST /keys: reserved names, a region for coordinators and approvers
+                key, token = keys.create(
+                    session, scheme, args.name, args.role, args.department or [], args.region, actor=SYSTEM
                 )
                 scope = f" for region {key.region_code}" if key.region_code else ""
                 print(f"created {key.role} key {key.name!r}{scope}; the token is shown once:", file=out)
@@ -581,7 +583,11 @@ def build_parser() -> argparse.ArgumentParser:
     ksub = keys.add_subparsers(dest="keys_command", required=True)
     p = ksub.add_parser("create", help="create a key; prints its token alone on the last line")
     p.add_argument("--name", required=True)
-    p.add_argument("--role", required=True, choices=["admin", "department", "assessor", "reader"])
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=["admin", "department", "assessor", "reader", "coordinator", "approver"],
+    )
     p.add_argument("--department", action="append", help="owner department (department keys; repeatable)")
     p.add_argument("--region", help="limit writes to this region and everything below it")
     p.set_defaults(func=cmd_keys)

@@ -16,6 +16,7 @@ from app.api import problems
 from app.api.deps import Database, get_actor
 from app.api.limits import RequestLimits
 from app.api.routers import analytics as analytics_routes
+from app.api.routers import approvals as approval_routes
 from app.api.routers import (
     audit,
     data,
@@ -30,6 +31,8 @@ from app.api.routers import (
     scores,
     templates,
 )
+from app.api.routers import keys as key_routes
+from app.api.routers import quality as quality_routes
 from app.api.routers import targets as target_routes
 from app.config import Settings, get_settings
 from app.db.engine import make_engine, session_scope, writer
@@ -120,6 +123,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         analytics_routes.router,
         imports.router,
         templates.router,
+        quality_routes.router,
+        approval_routes.router,
+        key_routes.router,
     ):
         # every API route needs a valid key; /healthz, /readyz, /metrics and /openapi.json do not
         app.include_router(r, prefix=API_PREFIX, dependencies=[Depends(get_actor)])

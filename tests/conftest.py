@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("INNOMON_TEST_DATABASE_URL")
 #: tables emptied between tests, children first (schemes stay: they are loaded at start)
 DATA_TABLES = (
+    "quality_flag",
+    "approval",
     "region_change",
     "target",
     "audit_event",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -416,6 +417,35 @@ class DepartmentInputs(BaseModel):
     expected: list[str]
     received: list[str]
     missing: list[str]
+    on_time: bool | None = Field(
+        None, description="arrived by the period's due date; null while pending or with no due date"
+    )
+    arrived_at: datetime | None = Field(None, description="when the last expected element arrived")
+
+
+class TimelinessCounts(BaseModel):
+    on_time: int
+    late: int
+    pending: int
+    on_time_rate: float | None = Field(description="on_time / (on_time + late); null when neither")
+
+
+class DepartmentTimeliness(TimelinessCounts):
+    department: str
+
+
+class CityTimeliness(TimelinessCounts):
+    city: str
+    name_zh: str
+    name_en: str
+
+
+class Timeliness(BaseModel):
+    due_on: date | None
+    deadline: datetime | None = Field(description="the end of due_on in China Standard Time (UTC+8)")
+    rule: str
+    departments: list[DepartmentTimeliness]
+    cities: list[CityTimeliness] = Field(description="per parent of the regions (their city)")
 
 
 class RegionCompleteness(BaseModel):
@@ -457,3 +487,4 @@ class CompletenessRead(BaseModel):
     totals: CompletenessTotals
     departments: list[DepartmentTotals]
     regions: list[RegionCompleteness]
+    timeliness: Timeliness | None = None

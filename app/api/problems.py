@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from app.domain import InvalidInput, SchemeInvalid, SchemeNotFound
+from app.services.approvals import NotAccepted, NotReady, RegionSubmitted
 from app.services.errors import (
     Conflict,
     Forbidden,
@@ -28,6 +29,7 @@ from app.services.errors import (
     Unavailable,
     UnsupportedMediaType,
 )
+from app.services.quality import ConsistencyBreached
 
 log = logging.getLogger("innomon.api")
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -79,6 +81,7 @@ def problem(
     detail: str,
     request: Request | None = None,
     errors: list[dict[str, Any]] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"/problems/{kind}",
@@ -89,6 +92,7 @@ def problem(
     }
     if errors is not None:
         body["errors"] = errors
+    body.update(extensions or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
 
@@ -139,6 +143,10 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str]] = {
     InvalidInput: (422, "invalid-input"),
     SchemeInvalid: (422, "invalid-scheme"),
     RowsInvalid: (422, "invalid-rows"),
+    ConsistencyBreached: (422, "consistency-error"),
+    RegionSubmitted: (409, "region-submitted"),
+    NotReady: (409, "region-not-ready"),
+    NotAccepted: (409, "regions-not-accepted"),
 }
 
 
@@ -165,7 +173,8 @@ def install(app: FastAPI) -> None:
     async def _from_table(request: Request, exc: Exception) -> JSONResponse:
         status, kind = next(ERROR_TABLE[t] for t in type(exc).__mro__ if t in ERROR_TABLE)
         problems = getattr(exc, "problems", None)
-        return problem(status, kind, str(exc), request, _errors(problems) if problems else None)
+        errors = _errors(problems) if problems else None
+        return problem(status, kind, str(exc), request, errors, getattr(exc, "extensions", None))
 
     for error in ERROR_TABLE:
         app.add_exception_handler(error, _from_table)

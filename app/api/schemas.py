@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from app.api.review_schemas import QualityFlagRead, WarningsField
 from app.domain.document import parse_date
 from app.domain.numbers import json_number
 
@@ -130,6 +131,11 @@ class SchemeDetail(SchemeSummary):
     elements: list[dict[str, Any]]
     registries: list[dict[str, Any]]
     dimensions: list[dict[str, Any]]
+    consistency: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="rules between elements of one region and year: {code, left, operator, right, "
+        "severity: error|warning, message_zh, message_en}",
+    )
 
 
 # ----------------------------------------------------------------------------------- regions
@@ -168,6 +174,7 @@ class RegionRead(BaseModel):
 class PeriodPut(Strict_):
     scheme: Annotated[str, Field(min_length=1, max_length=64, examples=["hebei-county-2019"])]
     round_label: Annotated[str, Field(min_length=1, max_length=32, examples=["2021"])] | None = None
+    due_on: StrictDate | None = Field(None, description="when the departments' data is due (timeliness)")
 
 
 class PeriodRead(BaseModel):
@@ -178,6 +185,7 @@ class PeriodRead(BaseModel):
     data_version: int = Field(description="changes whenever a score of this year can have changed")
     published_at: datetime | None
     published_by: str | None
+    due_on: date | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -204,6 +212,7 @@ class ValueWritten(BaseModel):
     element: str
     status: Literal["created", "updated", "unchanged"]
     value: ValueRead
+    warnings: list[QualityFlagRead] = WarningsField
 
 
 class RegionValues(BaseModel):
@@ -230,6 +239,7 @@ class BulkResult(BaseModel):
     updated: int
     unchanged: int
     dry_run: bool
+    warnings: list[QualityFlagRead] = WarningsField
 
 
 # ------------------------------------------------------------------------- platforms, awards

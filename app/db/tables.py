@@ -80,6 +80,8 @@ class Period(SQLModel, table=True):
     data_version: int = Field(default=1)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     published_by: str | None = Field(default=None, max_length=100)
+    #: when the departments' data is due (timeliness in the completeness report)
+    due_on: date | None = None
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 
@@ -149,7 +151,7 @@ class Award(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 
 
-KEY_ROLES = ("admin", "department", "assessor", "reader")
+KEY_ROLES = ("admin", "department", "assessor", "reader", "coordinator", "approver")
 
 
 class ApiKey(SQLModel, table=True):
@@ -255,3 +257,66 @@ class RegionChange(SQLModel, table=True):
     year: int = Field(primary_key=True)
     data_version: int = Field(primary_key=True)
     region_code: str = Field(primary_key=True, max_length=12)
+
+
+FLAG_KINDS = ("consistency", "unit_slip", "outlier")
+FLAG_STATUSES = ("open", "confirmed", "closed")
+
+
+class QualityFlag(SQLModel, table=True):
+    """A doubt about a stored value (app/domain/quality.py): open until the owning department
+    confirms it with a comment, or closed when a new value no longer raises it."""
+
+    __tablename__ = "quality_flag"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {FLAG_KINDS}", name="kind"),
+        CheckConstraint(f"status IN {FLAG_STATUSES}", name="status"),
+        CheckConstraint("severity IN ('error', 'warning')", name="severity"),
+        Index("ix_quality_flag_year_region", "year", "region_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(sa_column=Column(ForeignKey("period.year"), nullable=False))
+    region_code: str = Field(sa_column=Column(String(12), ForeignKey("region.code"), nullable=False))
+    element: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    #: the consistency rule's code, or the method (unit_slip, modified_z)
+    rule: str = Field(max_length=64)
+    severity: str = Field(max_length=8)
+    #: the values the flag was raised on; the same inputs keep the flag (and its confirmation)
+    fingerprint: str = Field(max_length=200)
+    message_en: str = Field(sa_column=Column(Text, nullable=False))
+    message_zh: str = Field(sa_column=Column(Text, nullable=False))
+    #: JSON of the figures behind the flag (values, ratio, z, median)
+    details: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=16)
+    comment: str | None = Field(default=None, max_length=1000)
+    confirmed_by: str | None = Field(default=None, max_length=100)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+APPROVAL_STATES = ("draft", "submitted", "approved", "accepted")
+
+
+class Approval(SQLModel, table=True):
+    """Where a region's data of a year stands: draft -> submitted -> approved -> accepted.
+    No row means draft."""
+
+    __tablename__ = "approval"
+    __table_args__ = (CheckConstraint(f"state IN {APPROVAL_STATES}", name="state"),)
+
+    year: int = Field(sa_column=Column(ForeignKey("period.year"), primary_key=True))
+    region_code: str = Field(sa_column=Column(String(12), ForeignKey("region.code"), primary_key=True))
+    state: str = Field(default="draft", max_length=16)
+    submitted_by: str | None = Field(default=None, max_length=100)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    approved_by: str | None = Field(default=None, max_length=100)
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    accepted_by: str | None = Field(default=None, max_length=100)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    returned_by: str | None = Field(default=None, max_length=100)
+    returned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    return_reason: str | None = Field(default=None, max_length=1000)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)

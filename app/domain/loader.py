@@ -15,6 +15,7 @@ from typing import Any
 from app.domain.numbers import ZERO, to_json
 from app.domain.plan import plan_for
 from app.domain.problems import Problem, SchemeInvalid, SchemeNotFound
+from app.domain.quality import parse_consistency
 from app.domain.rules import RuleKind, rule_kinds
 from app.domain.rules.base import SpecContext
 from app.domain.scheme import (
@@ -254,6 +255,12 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
         el = elements[el_code]
         elements[el_code] = Element(**{**el.__dict__, "denominator_of": tuple(ind_codes)})
 
+    # consistency rules between elements (app/domain/quality.py)
+    consistency, consistency_problems = parse_consistency(
+        data.get("consistency"), {c: e.kind.value for c, e in elements.items()}
+    )
+    ck.problems.extend(consistency_problems)
+
     if ck.problems:
         raise SchemeInvalid(code or "?", ck.problems)
     definition = plain(data)
@@ -271,6 +278,7 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
         dimensions=tuple(dimensions),
         definition=definition,
         content_hash=content_hash(definition),
+        consistency=consistency,
     )
     plan_for(scheme)  # compiled once, here, and kept on the scheme
     return scheme

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from app.domain.elements import (
     NUMBER_LIMIT,
@@ -26,6 +27,9 @@ from app.domain.elements import (
 )
 from app.domain.rules.base import RuleKind
 from app.domain.sources import ElementSource, RatioSource, Source
+
+if TYPE_CHECKING:
+    from app.domain.quality import ConsistencyRule
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class Scheme(Named):
     #: the definition as loaded (plain data), for storage and the API
     definition: Mapping[str, object] = field(repr=False, compare=False, default_factory=dict)
     content_hash: str = ""
+    #: consistency rules between elements of one region and year (see app/domain/quality.py)
+    consistency: tuple[ConsistencyRule, ...] = field(default=(), compare=False)
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:

@@ -19,7 +19,7 @@ from app.db.tables import Period
 from app.domain import Breakdown, Facts, InvalidInput, Problem, Scheme, analysis, score
 from app.domain.analysis import Changes, Place, Standing
 from app.domain.numbers import json_number
-from app.services import schemes
+from app.services import schemes, timeliness
 from app.services.errors import NotFound
 from app.services.periods import PUBLISHED, PublishedRegion, get_period, published_regions
 from app.services.regions import get_region, scope_codes
@@ -285,6 +285,7 @@ def completeness(session: Session, year: int, parent: str | None, level: str | N
         if code in received and element in scheme.elements:
             received[code].add(element)
     report = analysis.completeness(scheme, received)
+    on_time, timeliness_summary = timeliness.assess(session, period, regions, report)
     totals: dict[str, dict[str, int]] = {
         d: {"expected": 0, "received": 0, "missing": 0, "regions_missing": 0} for d in scheme.departments
     }
@@ -312,6 +313,7 @@ def completeness(session: Session, year: int, parent: str | None, level: str | N
                         "expected": list(p.expected),
                         "received": list(p.received),
                         "missing": list(p.missing),
+                        **on_time[(code, p.department)],
                     }
                     for p in parts
                 ],
@@ -337,6 +339,7 @@ def completeness(session: Session, year: int, parent: str | None, level: str | N
         },
         "departments": [{"department": d, **_names(scheme, d), **t} for d, t in totals.items()],
         "regions": items,
+        "timeliness": timeliness_summary,
     }
 
 

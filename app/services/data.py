@@ -15,7 +15,7 @@ from app.db.tables import Period
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
 from app.domain.scheme import Value
-from app.services import audit, schemes
+from app.services import approvals, audit, quality, schemes
 from app.services.access import value_refusal
 from app.services.audit import SYSTEM, Actor
 from app.services.errors import Forbidden, NotFound, PeriodLocked, RowProblem, RowsInvalid, TooLarge
@@ -43,6 +43,8 @@ class ImportResult:
     unchanged: int
     dry_run: bool
     statuses: tuple[Status, ...] = ()
+    #: doubts about the written values (quality flags), accepted but reported
+    warnings: tuple[dict[str, Any], ...] = ()
 
 
 def encode(value: Value) -> tuple[Decimal | None, str | None]:
@@ -158,6 +160,10 @@ def import_values(
     if not dry_run and checked:
         # the period's row is locked already (see _check_rows); this marks its scores changed
         repo.bump_periods(session, years=[year], regions={c[0] for c in checked})
+    # review before publication: submitted regions refuse writes; consistency errors refuse the
+    # batch (422), doubts become quality flags and are answered as warnings
+    approvals.require_open(session, year, {c[0] for c in checked})
+    warnings = quality.check_write(session, year, checked, actor, dry_run=dry_run)
     regions = sorted({c[0] for c in checked})
     existing = {(r[0], r[1]): r for r in repo.values_of(session, year, regions)} if checked else {}
     now = utcnow()
@@ -230,6 +236,7 @@ def import_values(
         statuses.count("unchanged"),
         dry_run,
         tuple(statuses),
+        tuple(warnings),
     )
     if dry_run:
         return result
@@ -299,10 +306,12 @@ def delete_value(
     if why is not None:
         raise Forbidden(why)
     repo.bump_periods(session, years=[year], regions=[region])
+    approvals.require_open(session, year, [region])
     row = repo.get_value(session, year, region, element)
     if row is None:
         check_if_match(if_match, None)  # a tag sent for a value that is gone: 412, not 404
         raise NotFound("value", f"{year}/{region}/{element}")
+    quality.value_deleted(session, year, region, element)
     check_if_match(if_match, value_etag(row))
     old_state = {
         "value": row.value_number if row.value_number is not None else row.value_text,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session
@@ -20,7 +21,7 @@ from app.db.tables import Period, PeriodSnapshot
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, score
 from app.domain.document import check_year
-from app.services import audit, schemes
+from app.services import approvals, audit, schemes
 from app.services.access import require_admin
 from app.services.audit import SYSTEM, Actor
 from app.services.errors import NotFound, PeriodLocked
@@ -34,7 +35,7 @@ def period_etag(p: Period) -> str:
 
 
 def _state(p: Period) -> dict[str, Any]:
-    return {"scheme": p.scheme_code, "round_label": p.round_label, "status": p.status}
+    return {"scheme": p.scheme_code, "round_label": p.round_label, "status": p.status, "due_on": p.due_on}
 
 
 def put_period(
@@ -45,6 +46,7 @@ def put_period(
     *,
     actor: Actor = SYSTEM,
     if_match: str | None = None,
+    due_on: date | None = None,
 ) -> tuple[Period, bool]:
     """Create or update the period of `year`; returns it and whether it was created."""
     require_admin(actor, "create or change periods")
@@ -62,7 +64,7 @@ def put_period(
     period = session.get(Period, year, with_for_update=True, populate_existing=True)
     if period is None:
         check_if_match(if_match, None)
-        period = Period(year=year, scheme_code=scheme_code, round_label=round_label)
+        period = Period(year=year, scheme_code=scheme_code, round_label=round_label, due_on=due_on)
         session.add(period)
         session.flush()
         audit.record(
@@ -70,13 +72,14 @@ def put_period(
         )
         return period, True
     check_if_match(if_match, period_etag(period))
-    if (period.scheme_code, period.round_label) != (scheme_code, round_label):
+    if (period.scheme_code, period.round_label, period.due_on) != (scheme_code, round_label, due_on):
         if period.scheme_code != scheme_code:
             if period.status == PUBLISHED:
                 raise PeriodLocked(year)
             period.data_version += 1
         before = _state(period)
         period.scheme_code, period.round_label, period.updated_at = scheme_code, round_label, utcnow()
+        period.due_on = due_on
         session.add(period)
         session.flush()
         audit.record(
@@ -97,7 +100,9 @@ def list_periods(session: Session, limit: int, offset: int) -> tuple[Sequence[Pe
     return repo.list_periods(session, limit, offset)
 
 
-def lock_period(session: Session, year: int, *, actor: Actor = SYSTEM) -> tuple[Period, int]:
+def lock_period(
+    session: Session, year: int, *, actor: Actor = SYSTEM, force: bool = False, reason: str | None = None
+) -> tuple[Period, int]:
     """Publish `year`: snapshot every region's breakdown and refuse score-changing writes.
 
     Returns the period and the number of regions snapshotted. Locking a published period again
@@ -110,6 +115,8 @@ def lock_period(session: Session, year: int, *, actor: Actor = SYSTEM) -> tuple[
         raise NotFound("period", year)
     if period.status == PUBLISHED:
         return period, 0
+    # every county-level region accepted, or force with a reason (audited)
+    approvals.require_accepted(session, year, force, reason, actor)
     repo.bump_periods(session, years=[year])
     scheme = schemes.get_scheme(session, period.scheme_code)
     places = _region_states(repo.region_rows(session, None, None))

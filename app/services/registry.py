@@ -15,7 +15,7 @@ from app.db.tables import Award, Platform
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
 from app.domain.document import check_item_dates, check_item_kind
-from app.services import audit
+from app.services import approvals, audit
 from app.services.access import registry_refusal
 from app.services.audit import SYSTEM, Actor
 from app.services.errors import Conflict, Forbidden, NotFound, PeriodLocked
@@ -97,6 +97,8 @@ def _guard(session: Session, actor: Actor, before: ItemInput | None, after: Item
         )
         if b != a or moved:
             raise PeriodLocked(year)
+    # items of a year in which their region is submitted refuse changes until it is returned
+    approvals.require_open_items(session, (before, after), counts_in)
 
 
 def _kind(data: ItemInput | Item) -> str:

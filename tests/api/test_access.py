@@ -289,7 +289,9 @@ async def test_locked_period_stays_byte_identical(
     await api.post("/platforms", json={"region": CHANGAN, **PLATFORM})
     live = (await api.get(f"/scores/2020/{CHANGAN}")).json()
     assert live["period_status"] == "open"
-    locked = await api.post("/periods/2020/lock", headers=admin)
+    locked = await api.post(
+        "/periods/2020/lock", headers=admin, json={"force": True, "reason": "publication test"}
+    )
     assert (
         locked.status_code == 200
         and locked.json()["status"] == "published"

@@ -411,7 +411,10 @@ async def test_completeness_shows_what_to_chase(api: httpx.AsyncClient) -> None:
         "expected": ["fiscal_st_expenditure", "public_expenditure"],
         "received": ["fiscal_st_expenditure", "public_expenditure"],
         "missing": [],
+        "on_time": None,  # the period has no due date
+        "arrived_at": finance["arrived_at"],
     }
+    assert finance["arrived_at"] is not None
     approval = {d["department"]: d for d in c["departments"]}["approval"]
     assert (approval["expected"], approval["received"], approval["regions_missing"]) == (3, 1, 2)
     assert by_region[XINHUA]["received"] == 0 and by_region[XINHUA]["missing"] == 17
@@ -429,7 +432,7 @@ async def test_a_published_period_answers_from_its_snapshot(api: httpx.AsyncClie
     doc = json.loads((ROOT / "example.json").read_text(encoding="utf-8"))
     await post_document(api, doc, CHANGAN)
     await api.put(f"/data/2019/{CHANGAN}/tech_smes", json={"value": 100})
-    assert (await api.post("/periods/2020/lock")).status_code == 200
+    assert (await api.post("/periods/2020/lock", json={"force": True, "reason": "test"})).status_code == 200
     # a new release of the scheme changes how high_tech_enterprises scores; 2020 keeps its snapshot
     release_changed_scheme(engine)
     depts = (await api.get(f"/scores/2020/{CHANGAN}/departments")).json()

@@ -100,10 +100,16 @@ async def test_bulk_import_counts_and_resend_changes_nothing(
 ) -> None:
     api = ready
     r = await api.post("/data/2020", json={"values": BATCH})
-    assert r.status_code == 200 and r.json() == {"created": 4, "updated": 0, "unchanged": 0, "dry_run": False}
+    assert r.status_code == 200 and r.json() == {
+        "created": 4,
+        "updated": 0,
+        "unchanged": 0,
+        "dry_run": False,
+        "warnings": [],
+    }
     version = (await api.get("/periods/2020")).json()["data_version"]
     again = await api.post("/data/2020", json={"values": BATCH})
-    assert again.json() == {"created": 0, "updated": 0, "unchanged": 4, "dry_run": False}
+    assert again.json() == {"created": 0, "updated": 0, "unchanged": 4, "dry_run": False, "warnings": []}
     assert (await api.get("/periods/2020")).json()[
         "data_version"
     ] == version  # nothing changed, no cache lost
@@ -116,7 +122,7 @@ async def test_bulk_import_counts_and_resend_changes_nothing(
         "/data/2020",
         json={"values": [*changed, {"region": CHANGAN, "element": "high_tech_enterprises", "value": 70}]},
     )
-    assert r.json() == {"created": 1, "updated": 1, "unchanged": 3, "dry_run": False}
+    assert r.json() == {"created": 1, "updated": 1, "unchanged": 3, "dry_run": False, "warnings": []}
     assert stored(engine) == 5
 
 
@@ -143,7 +149,7 @@ async def test_bulk_with_bad_rows_lists_every_one_and_writes_nothing(
 
 async def test_bulk_dry_run_counts_without_writing(ready: httpx.AsyncClient, engine: Engine) -> None:
     r = await ready.post("/data/2020", json={"values": BATCH, "dry_run": True})
-    assert r.json() == {"created": 4, "updated": 0, "unchanged": 0, "dry_run": True}
+    assert r.json() == {"created": 4, "updated": 0, "unchanged": 0, "dry_run": True, "warnings": []}
     assert stored(engine) == 0
 
 

@@ -152,7 +152,7 @@ async def test_a_stored_zero_denominator_is_never_a_server_error(
     r = await world.post(f"/scores/2020/{CHANGAN}/simulate", json={"values": {"tech_smes": 10}})
     assert r.status_code == 200, r.text
     # and the year can be published
-    assert (await world.post("/periods/2020/lock")).status_code == 200
+    assert (await world.post("/periods/2020/lock", json={"force": True, "reason": "test"})).status_code == 200
 
 
 # ---------------------------------------------------------------------------- audit times

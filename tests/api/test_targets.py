@@ -275,7 +275,7 @@ async def test_progress_reads_a_published_year_from_its_snapshot(api: httpx.Asyn
     await seed_progress(api)
     tid = (await api.post("/targets", json=HTE)).json()["id"]
     before = (await api.get("/targets/progress", params={"year": 2021})).json()["items"][0]
-    assert (await api.post("/periods/2021/lock")).status_code == 200
+    assert (await api.post("/periods/2021/lock", json={"force": True, "reason": "test"})).status_code == 200
     after = (await api.get("/targets/progress", params={"year": 2021})).json()["items"][0]
     assert after == before and after["target"]["id"] == tid and after["current"] == 75
 

@@ -123,3 +123,25 @@ def test_serve_demo_answers_on_a_fresh_directory(tmp_path: Path) -> None:
         assert b["region"] == "130102" and b["complete"] is True
     assert "demo: registry items" in output[0]
     assert f"API docs at {base}/docs" in output[0]
+
+
+def test_keys_create_knows_the_approval_roles_and_the_rules_of_post_keys(tmp_path: Path) -> None:
+    env = clean_env()
+    assert innomon("regions", "import", "hebei", cwd=tmp_path, env=env).returncode == 0
+    r = innomon(
+        "keys",
+        "create",
+        "--name",
+        "co-sjz",
+        "--role",
+        "coordinator",
+        "--region",
+        "130100",
+        cwd=tmp_path,
+        env=env,
+    )
+    assert r.returncode == 0 and "created coordinator key 'co-sjz' for region 130100" in r.stdout, r.stderr
+    r = innomon("keys", "create", "--name", "approver-x", "--role", "approver", cwd=tmp_path, env=env)
+    assert r.returncode == 2 and "an approver key needs a region" in r.stderr
+    r = innomon("keys", "create", "--name", "system", "--role", "reader", cwd=tmp_path, env=env)
+    assert r.returncode == 2 and "'system' is reserved" in r.stderr

@@ -34,6 +34,13 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PROVINCE, CITY = "130000", "130100"
 COUNTIES = [f"1301{i:02d}" for i in range(2, 82)]  # 80 counties: the bulk below has 1,040 rows
 #: numeric elements (kind number or count) the bulk writes, 13 per county
+WHOLES = {
+    "public_expenditure",
+    "industrial_revenue",
+    "registered_enterprises",
+    "industrial_enterprises",
+    "industrial_value_added",
+}
 ELEMENTS = (
     "fiscal_st_expenditure",
     "public_expenditure",
@@ -163,7 +170,11 @@ def race(api: httpx.Client, year: int, rng: random.Random) -> dict[str, int]:
         )
     ).json()
     bulk = [
-        {"region": code, "element": el, "value": rng.randint(1, 5000)} for code in COUNTIES for el in ELEMENTS
+        # a whole (the right side of a consistency rule) at least as large as its parts: the bulk
+        # must be valid, so that only the publisher can refuse it
+        {"region": code, "element": el, "value": rng.randint(1, 5000) + (5000 if el in WHOLES else 0)}
+        for code in COUNTIES
+        for el in ELEMENTS
     ]
     writes: dict[str, Callable[[], httpx.Response]] = {
         "bulk": lambda: api.post(f"/data/{year}", json={"values": bulk}),
@@ -214,7 +225,7 @@ def race(api: httpx.Client, year: int, rng: random.Random) -> dict[str, int]:
         t.start()
     start.wait()
     time.sleep(lock_delay)
-    ok(api.post(f"/periods/{year}/lock"), 200)
+    ok(api.post(f"/periods/{year}/lock", json={"force": True, "reason": "race test"}), 200)
     for t in threads:
         t.join(timeout=60)
     bad = {k: v for k, v in statuses.items() if v not in ALLOWED}

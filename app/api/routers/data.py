@@ -10,7 +10,7 @@ from app.api.problems import responses
 from app.api.routers.audit import event_read
 from app.api.schemas import AuditPage, BulkResult, BulkValues, RegionValues, ValuePut, ValueRead, ValueWritten
 from app.api.sheet_schemas import YearValues
-from app.services import audit, data, exports
+from app.services import audit, data, exports, quality
 from app.spreadsheets import tables
 
 router = APIRouter(prefix="/data", tags=["data"])
@@ -40,9 +40,17 @@ def put_value(
             session, year, region, element, body.value, body.comment, actor=actor, if_match=if_match
         )
         stored = data.get_value(session, year, region, element)
+        warnings = quality.warnings_for(session, year, region, element)
     response.status_code = 201 if status == "created" else 200
     response.headers["ETag"] = stored["etag"]
-    return {"year": year, "region": region, "element": element, "status": status, "value": stored}
+    return {
+        "year": year,
+        "region": region,
+        "element": element,
+        "status": status,
+        "value": stored,
+        "warnings": warnings,
+    }
 
 
 @router.get("/{year}/{region}/{element}", response_model=ValueRead, responses=responses(404, 422))
@@ -122,4 +130,5 @@ def import_values(year: Year, body: BulkValues, db: DbDep, settings: SettingsDep
         "updated": result.updated,
         "unchanged": result.unchanged,
         "dry_run": result.dry_run,
+        "warnings": list(result.warnings),
     }

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ActorDep, DbDep, IfMatch, Limit, Offset, Year
 from app.api.problems import responses
+from app.api.review_schemas import PeriodLock
 from app.api.schemas import Page, PeriodPut, PeriodRead
 from app.db.tables import Period
 from app.services import periods
@@ -29,6 +30,7 @@ def read(p: Period) -> dict[str, Any]:
         "data_version": p.data_version,
         "published_at": p.published_at,
         "published_by": p.published_by,
+        "due_on": p.due_on,
         "created_at": p.created_at,
         "updated_at": p.updated_at,
     }
@@ -45,7 +47,7 @@ def put_period(
     """Create or change the period of a data year (admin). A published period's scheme cannot change."""
     with db.write() as session:
         period, created = periods.put_period(
-            session, year, body.scheme, body.round_label, actor=actor, if_match=if_match
+            session, year, body.scheme, body.round_label, actor=actor, if_match=if_match, due_on=body.due_on
         )
         response.status_code = 201 if created else 200
         response.headers["ETag"] = periods.period_etag(period)
@@ -67,12 +69,15 @@ def get_period(year: Year, db: DbDep, response: Response) -> Any:
         return read(period)
 
 
-@router.post("/{year}/lock", response_model=PeriodRead, responses=responses(404, 422))
-def lock_period(year: Year, db: DbDep, actor: ActorDep) -> Any:
+@router.post("/{year}/lock", response_model=PeriodRead, responses=responses(404, 409, 422))
+def lock_period(year: Year, db: DbDep, actor: ActorDep, body: PeriodLock | None = None) -> Any:
     """Publish the year (admin): snapshot every region's breakdown; from now on no write may change
-    the year's scores (409 period-locked) and the score endpoints serve the snapshot."""
+    the year's scores (409 period-locked) and the score endpoints serve the snapshot. Every
+    county-level region must be accepted (else 409 regions-not-accepted), unless `force` is sent with
+    a `reason`, which is audited."""
+    lock = body or PeriodLock()
     with db.write() as session:
-        period, _ = periods.lock_period(session, year, actor=actor)
+        period, _ = periods.lock_period(session, year, actor=actor, force=lock.force, reason=lock.reason)
         return read(period)
 
 

@@ -73,6 +73,7 @@ def detail(s: Scheme) -> dict[str, Any]:
             }
             for d in s.dimensions
         ],
+        "consistency": [r.to_dict() for r in s.consistency],
     }
 
 
