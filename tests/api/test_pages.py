@@ -427,7 +427,9 @@ async def test_a_report_follows_a_write(api: httpx.AsyncClient, web: httpx.Async
 
 async def test_a_published_year_says_so_with_its_time(api: httpx.AsyncClient, web: httpx.AsyncClient) -> None:
     await world(api)
-    r = await api.post("/periods/2020/lock")
+    r = await api.post(
+        "/periods/2020/lock", json={"force": True, "reason": "published without the approval workflow"}
+    )
     assert r.status_code == 200, r.text
     published_at = r.json()["published_at"]  # e.g. 2026-11-27T11:30:05.123456Z
     day, hm = published_at[:10], published_at[11:16]

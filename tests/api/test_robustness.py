@@ -89,7 +89,11 @@ async def test_a_published_year_ranks_from_its_snapshot_and_draws_from_stored_fa
     demo: httpx.AsyncClient, engine: Engine
 ) -> None:
     before = await ranking(demo)
-    assert (await demo.post(f"/periods/{YEAR}/lock")).status_code == 200
+    assert (
+        await demo.post(
+            f"/periods/{YEAR}/lock", json={"force": True, "reason": "published without the approval workflow"}
+        )
+    ).status_code == 200
     release_changed_scheme(engine)  # the stored facts would now score differently
     served = await ranking(demo)
     assert served == before

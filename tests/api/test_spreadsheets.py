@@ -575,7 +575,11 @@ async def test_a_published_year_refuses_imports(
     api: httpx.AsyncClient, world: dict[str, dict[str, str]]
 ) -> None:
     await scored_world(api)
-    assert (await api.post("/periods/2020/lock")).status_code == 200
+    assert (
+        await api.post(
+            "/periods/2020/lock", json={"force": True, "reason": "published without the approval workflow"}
+        )
+    ).status_code == 200
     r = await upload(api, "region,element,value\n长安区,tech_smes,5\n".encode(), name="x.csv")
     assert_problem(r, 409)
     x = await api.get("/scores/2020", params={"format": "xlsx"})
