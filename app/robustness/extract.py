@@ -104,8 +104,10 @@ def extract(scheme: Scheme, facts: Mapping[str, Facts], regions: Sequence[str]) 
         scores[:, j] = [float(s.score) for s in rows]
         available[:, j] = [not s.missing_inputs for s in rows]
         rule = ind.rule
-        if rule.kind == "banded":
-            knots: Sequence[tuple[Decimal, Decimal]] = rule.knots  # type: ignore[attr-defined]
+        # the adapter reads what a kind holds, not which kind it is: knots (piecewise-linear
+        # points, rising or falling), an assessed extra before a cap, or one assessed element
+        knots: Sequence[tuple[Decimal, Decimal]] | None = getattr(rule, "knots", None)
+        if knots is not None:
             values = np.array(
                 [float(s.value) if isinstance(s.value, Decimal) else MISSING_INPUT for s in rows]
             )
@@ -123,7 +125,7 @@ def extract(scheme: Scheme, facts: Mapping[str, Facts], regions: Sequence[str]) 
             fixed[:] = 0.0
             assessed = np.array([float(s.value) if isinstance(s.value, Decimal) else np.nan for s in rows])
             lower, upper = _f(el.minimum or 0), _f(el.maximum if el.maximum is not None else ind.max)
-        elif rule.kind == "tally" and getattr(rule, "extra_element", None):
+        elif getattr(rule, "extra_element", None) and getattr(rule, "cap", None) is not None:
             el = scheme.elements[rule.extra_element]  # type: ignore[attr-defined]
             fixed = np.array([_f(s.explanation["subtotal"]) for s in rows])
             assessed = np.array(
