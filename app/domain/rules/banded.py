@@ -29,6 +29,7 @@ from app.domain.rules.base import (
     Proposal,
     RuleKind,
     SpecContext,
+    check_rising,
     relative_change,
 )
 from app.domain.sources import RatioSource, Source
@@ -80,14 +81,7 @@ class Banded(RuleKind):
         if knots[0] != (ZERO, ZERO):
             ctx.problem("rule.knots[0]", "the first knot must be [0, 0]")
             ok = False
-        for i in range(1, len(knots)):
-            (t0, s0), (t1, s1) = knots[i - 1], knots[i]
-            if t1 <= t0:
-                ctx.problem(f"rule.knots[{i}]", f"threshold {t1} does not increase (after {t0})")
-                ok = False
-            if s1 <= s0:
-                ctx.problem(f"rule.knots[{i}]", f"score {s1} does not increase (after {s0})")
-                ok = False
+        ok = check_rising(ctx, knots, "knots", "score") and ok
         if knots[-1][1] != ctx.max:
             ctx.problem(
                 f"rule.knots[{len(knots) - 1}]",

@@ -170,6 +170,23 @@ class GapContext:
         return [i for i in facts.items_of(registry) if i.counts_in(facts.year, counting)]
 
 
+def check_rising(
+    ctx: SpecContext, pairs: list[tuple[Decimal, Decimal]], key: str, what: str, verb: str = "does"
+) -> bool:
+    """Report every pair of `rule.<key>` whose threshold or `what` (score, points) does not rise
+    above the one before it; True when all rise. Shared by the kinds whose tables climb."""
+    ok = True
+    for i in range(1, len(pairs)):
+        (t0, v0), (t1, v1) = pairs[i - 1], pairs[i]
+        if t1 <= t0:
+            ctx.problem(f"rule.{key}[{i}]", f"threshold {t1} does not increase (after {t0})")
+            ok = False
+        if v1 <= v0:
+            ctx.problem(f"rule.{key}[{i}]", f"{what} {v1} {verb} not increase (after {v0})")
+            ok = False
+    return ok
+
+
 def relative_change(old: Value | None, new: Decimal) -> Decimal:
     """|new - old| / old, or 1 when there is no positive old value: the cost of a move."""
     if not isinstance(old, Decimal) or old <= ZERO:

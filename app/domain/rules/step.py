@@ -30,6 +30,7 @@ from app.domain.rules.base import (
     Proposal,
     RuleKind,
     SpecContext,
+    check_rising,
     relative_change,
 )
 from app.domain.sources import Source
@@ -69,14 +70,7 @@ class StepTable(RuleKind):
         if brackets[0][1] < ZERO:
             ctx.problem("rule.brackets[0]", "points must not be negative")
             ok = False
-        for i in range(1, len(brackets)):
-            (t0, p0), (t1, p1) = brackets[i - 1], brackets[i]
-            if t1 <= t0:
-                ctx.problem(f"rule.brackets[{i}]", f"threshold {t1} does not increase (after {t0})")
-                ok = False
-            if p1 <= p0:
-                ctx.problem(f"rule.brackets[{i}]", f"points {p1} do not increase (after {p0})")
-                ok = False
+        ok = check_rising(ctx, brackets, "brackets", "points", verb="do") and ok
         if brackets[-1][1] != ctx.max:
             ctx.problem(
                 f"rule.brackets[{len(brackets) - 1}]",
