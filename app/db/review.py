@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.db.repositories import _driver_rows, _in_clause, _keep
+from app.db.repositories._sql import _driver_rows, _in_clause, _keep
 from app.db.tables import ApiKey, Approval, AuditEvent, QualityFlag, Region
 
 LIVE = ("open", "confirmed")

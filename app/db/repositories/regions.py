@@ -1,0 +1,59 @@
+"""Queries on regions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.db.repositories._sql import IN_LIMIT
+from app.db.tables import Region
+
+
+def get_region(session: Session, code: str) -> Region | None:
+    return session.get(Region, code)
+
+
+def existing_region_codes(session: Session, codes: Iterable[str]) -> set[str]:
+    wanted = sorted(set(codes))
+    found: set[str] = set()
+    for i in range(0, len(wanted), IN_LIMIT):
+        chunk = wanted[i : i + IN_LIMIT]
+        found.update(session.exec(select(Region.code).where(col(Region.code).in_(chunk))).all())
+    return found
+
+
+def subtree_codes(session: Session, root: str) -> list[str]:
+    """The code of `root` and of all its descendants (a recursive query, same on both databases)."""
+    tree = select(Region.code).where(Region.code == root).cte("tree", recursive=True)
+    tree = tree.union_all(select(Region.code).where(Region.parent_code == tree.c.code))
+    return [r[0] for r in session.execute(select(tree.c.code)).all()]
+
+
+def _region_query(codes: Sequence[str] | None, level: str | None) -> Any:
+    q = select(Region)
+    if codes is not None:
+        q = q.where(col(Region.code).in_(codes))
+    if level is not None:
+        q = q.where(Region.level == level)
+    return q
+
+
+def list_regions(
+    session: Session, *, codes: Sequence[str] | None, level: str | None, limit: int, offset: int
+) -> tuple[Sequence[Region], int]:
+    q = _region_query(codes, level)
+    total = session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+    rows = session.exec(q.order_by(col(Region.code)).limit(limit).offset(offset)).all()
+    return rows, int(total)
+
+
+def regions_in(session: Session, codes: Sequence[str] | None, level: str | None) -> Sequence[Region]:
+    rows: Sequence[Region] = session.exec(_region_query(codes, level).order_by(col(Region.code))).all()
+    return rows
+
+
+def all_regions(session: Session) -> Sequence[Region]:
+    return session.exec(select(Region).order_by(col(Region.code))).all()
