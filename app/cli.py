@@ -412,6 +412,9 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         log_config=observability.log_config(settings.log_level, settings.log_format),
         access_log=False,
         timeout_graceful_shutdown=30,
+        # a worker that starts slowly on a busy machine is not a dead one: uvicorn's default (5 s) killed
+        # healthy workers under load and stopped the whole server
+        timeout_worker_healthcheck=30,
     )
     return EXIT_OK
 
