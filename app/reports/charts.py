@@ -100,3 +100,175 @@ def meter(value: Decimal, maximum: Decimal, label: str, width: int = 90) -> Mark
         f'<rect x="0.5" y="0.5" width="{width - 1}" height="9" fill="#fff" stroke="#6b7280" stroke-width="0.8"/>'
         f'<rect x="1" y="1" width="{w:.1f}" height="8" fill="#1f2937"/></svg>'
     )
+
+
+#: marker per tier, by the tier's place in the scheme (best first): shape and shade both differ
+TIER_MARKS = (("circle", "#15803d"), ("square", "#b45309"), ("diamond", "#b91c1c"))
+
+
+def _mark(shape: str, x: float, y: float, r: float, fill: str, tip: str) -> str:
+    tip = f"<title>{escape(tip)}</title>"
+    style = f'fill="{fill}" stroke="#111827" stroke-width="0.7"'
+    if shape == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {style}>{tip}</circle>'
+    if shape == "square":
+        return f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" {style}>{tip}</rect>'
+    pts = f"{x:.1f},{y - r - 1:.1f} {x + r + 1:.1f},{y:.1f} {x:.1f},{y + r + 1:.1f} {x - r - 1:.1f},{y:.1f}"
+    return f'<polygon points="{pts}" {style}>{tip}</polygon>'
+
+
+def _fit(text: str, px: float, size: float) -> str:
+    """`text` cut to about `px` pixels at font size `size` (CJK characters count double)."""
+    out, w = "", 0.0
+    for ch in text:
+        w += size if ord(ch) > 0x2E80 else size * 0.56
+        if w > px:
+            return out + "…"
+        out += ch
+    return out
+
+
+@dataclass(frozen=True)
+class Interval:
+    """One region of a rank-interval chart: its nominal rank and tier, and the 5th to 95th
+    percentile of its rank over the draws."""
+
+    label: str
+    nominal: int
+    p5: int
+    p95: int
+    tier: str
+
+
+def rank_intervals(
+    prefix: str,
+    title: str,
+    desc: str,
+    rows: Sequence[Interval],
+    of: int,
+    tiers: Sequence[tuple[str, str]],
+    width: int = 640,
+) -> Markup:
+    """A dot-and-whisker plot: one line per region in the given order, the dot at its nominal rank,
+    the whisker from its 5th to its 95th percentile rank, on a rank axis from 1 (left) to `of`.
+    `tiers` are (code, legend text), best first; each tier has its own marker shape and shade, and
+    every line ends with its ranks written out."""
+    label_w, value_w, row_h, top, legend_h = 120, 70, 12, 18, 22
+    plot_w = width - label_w - value_w - 10
+    height = legend_h + top + row_h * len(rows) + 6
+    span = max(of - 1, 1)
+
+    def x(rank: float) -> float:
+        return label_w + (rank - 1) / span * plot_w
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" aria-labelledby="{prefix}-title {prefix}-desc">',
+        f'<title id="{prefix}-title">{escape(title)}</title><desc id="{prefix}-desc">{escape(desc)}</desc>',
+    ]
+    lx: float = label_w
+    marks = {}
+    for i, (code, text) in enumerate(tiers):
+        shape, fill = TIER_MARKS[min(i, len(TIER_MARKS) - 1)]
+        marks[code] = (shape, fill)
+        out.append(_mark(shape, lx + 5, 11, 4, fill, text))
+        out.append(f'<text x="{lx + 13}" y="15" font-size="11">{escape(text)}</text>')
+        lx += 30 + (11 if any(ord(c) > 0x2E80 for c in text) else 6.5) * len(text)
+    axis_y = legend_h + top - 4
+    ticks = sorted({1, of, *range(10, of, 10 if of <= 60 else 20)}) if of > 1 else [1]
+    out.append(
+        f'<line x1="{label_w}" y1="{axis_y}" x2="{label_w + plot_w}" y2="{axis_y}" stroke="#6b7280" '
+        'stroke-width="0.8"/>'
+    )
+    for t in ticks:
+        out.append(
+            f'<line x1="{x(t):.1f}" y1="{axis_y - 3}" x2="{x(t):.1f}" y2="{height - 4}" stroke="#e5e7eb" '
+            f'stroke-width="0.6"/><text x="{x(t):.1f}" y="{axis_y - 5}" font-size="10" '
+            f'text-anchor="middle">{t}</text>'
+        )
+    y = legend_h + top
+    for r in rows:
+        cy = y + row_h / 2
+        shape, fill = marks.get(r.tier, TIER_MARKS[-1])
+        tip = f"{r.label}: {r.nominal} ({r.p5}–{r.p95})"
+        out.append(
+            f'<text x="{label_w - 6}" y="{cy + 3.5:.1f}" font-size="10" text-anchor="end">'
+            f"{escape(_fit(r.label, label_w - 8, 10))}</text>"
+            f'<line x1="{x(r.p5):.1f}" y1="{cy:.1f}" x2="{x(r.p95):.1f}" y2="{cy:.1f}" stroke="#374151" '
+            f'stroke-width="1.2"/>'
+            f'<line x1="{x(r.p5):.1f}" y1="{cy - 3:.1f}" x2="{x(r.p5):.1f}" y2="{cy + 3:.1f}" '
+            f'stroke="#374151" stroke-width="1"/>'
+            f'<line x1="{x(r.p95):.1f}" y1="{cy - 3:.1f}" x2="{x(r.p95):.1f}" y2="{cy + 3:.1f}" '
+            f'stroke="#374151" stroke-width="1"/>'
+            + _mark(shape, x(r.nominal), cy, 3.2, fill, tip)
+            + f'<text x="{label_w + plot_w + 8}" y="{cy + 3.5:.1f}" font-size="10">'
+            f"{r.nominal} ({r.p5}–{r.p95})</text>"
+        )
+        y += row_h
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _diverging(rho: float) -> str:
+    """White at 0, red towards +1, blue towards -1."""
+    t = max(-1.0, min(1.0, rho))
+    end = (185, 28, 28) if t >= 0 else (29, 78, 216)
+    a = abs(t)
+    r, g, b = (round(255 + (e - 255) * a) for e in end)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def heat_map(
+    prefix: str,
+    title: str,
+    desc: str,
+    labels: Sequence[str],
+    matrix: Sequence[Sequence[float | None]],
+    width: int = 660,
+) -> Markup:
+    """A correlation matrix as coloured cells (red positive, blue negative, white 0), every cell
+    with its value written in it; rows named and numbered, columns numbered the same way."""
+    k = len(labels)
+    label_w, top = 200, 22
+    cell = max(14.0, min(30.0, (width - label_w - 8) / max(k, 1)))
+    legend_h = 24
+    height = top + cell * k + legend_h + 6
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height:.0f}" '
+        f'width="{width}" height="{height:.0f}" aria-labelledby="{prefix}-title {prefix}-desc">',
+        f'<title id="{prefix}-title">{escape(title)}</title><desc id="{prefix}-desc">{escape(desc)}</desc>',
+    ]
+    size = 8 if cell < 26 else 9
+    for j in range(k):
+        out.append(
+            f'<text x="{label_w + (j + 0.5) * cell:.1f}" y="{top - 6}" font-size="10" '
+            f'text-anchor="middle">{j + 1}</text>'
+        )
+    for i, name in enumerate(labels):
+        y = top + i * cell
+        out.append(
+            f'<text x="{label_w - 6}" y="{y + cell / 2 + 3.5:.1f}" font-size="10" text-anchor="end">'
+            f"{escape(_fit(f'{i + 1} {name}', label_w - 10, 10))}<title>{escape(name)}</title></text>"
+        )
+        for j in range(k):
+            v = matrix[i][j] if i < len(matrix) and j < len(matrix[i]) else None
+            fill = "#d1d5db" if v is None else _diverging(v)
+            ink = "#ffffff" if v is not None and abs(v) > 0.6 else "#111827"
+            text = "–" if v is None else f"{v:.2f}".replace("0.", ".", 1)
+            cx = label_w + j * cell
+            out.append(
+                f'<rect x="{cx:.1f}" y="{y:.1f}" width="{cell:.1f}" height="{cell:.1f}" fill="{fill}" '
+                f'stroke="#ffffff" stroke-width="0.8"><title>{escape(labels[i])} × {escape(labels[j])}: '
+                f"{'–' if v is None else f'{v:.4f}'}</title></rect>"
+                f'<text x="{cx + cell / 2:.1f}" y="{y + cell / 2 + 3:.1f}" font-size="{size}" '
+                f'text-anchor="middle" fill="{ink}">{text}</text>'
+            )
+    ly = top + cell * k + 10
+    for n, v in enumerate((-1.0, -0.5, 0.0, 0.5, 1.0)):
+        lx = label_w + n * 52
+        out.append(
+            f'<rect x="{lx}" y="{ly}" width="14" height="12" fill="{_diverging(v)}" stroke="#6b7280" '
+            f'stroke-width="0.6"/><text x="{lx + 18}" y="{ly + 10}" font-size="10">{v:+.1f}</text>'
+        )
+    out.append("</svg>")
+    return Markup("".join(out))

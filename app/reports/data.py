@@ -21,7 +21,7 @@ from sqlmodel import Session
 from app.db import repositories as repo
 from app.db.tables import Region
 from app.domain import Scheme
-from app.services import analytics, schemes
+from app.services import analytics, robustness, schemes
 from app.services.errors import NotFound
 from app.services.periods import PUBLISHED, get_period
 from app.services.regions import get_region
@@ -29,6 +29,11 @@ from app.services.scores import RankRow, ScoreReader
 
 #: how many strengths and weaknesses a county report lists
 TOP_N = 3
+#: the bulletin's rank intervals: modest draws and a fixed seed keep it fast and reproducible
+BULLETIN_DRAWS = 200
+BULLETIN_SEED = 0
+#: regions per rank-interval chart (one chart fits an A4 page)
+INTERVALS_PER_CHART = 56
 
 
 def _d(x: Any) -> Decimal:
@@ -266,6 +271,7 @@ def bulletin(
             }
         )
     return {
+        "robustness": _robustness(session, scheme, year, parent, level),
         "kind": "bulletin",
         "period": period,
         "scheme": {"code": scheme.code, "version": scheme.version, "name_zh": scheme.name_zh},
@@ -290,6 +296,39 @@ def bulletin(
         "counties": counties,
         "completeness": filled["totals"],
         "data_version": data_version.current,
+    }
+
+
+def _robustness(
+    session: Session, scheme: Scheme, year: int, parent: str | None, level: str
+) -> dict[str, Any]:
+    """What the bulletin's robustness charts show: each region's rank interval over the draws
+    (in rank order, in chunks of a page) and the Spearman matrix of the indicator scores."""
+    uncertainty, stats = robustness.uncertainty_and_statistics(
+        session, year, parent, level, draws=BULLETIN_DRAWS, seed=BULLETIN_SEED
+    )
+    a = uncertainty["assumptions"]
+    items = uncertainty["items"]
+    names = {i.code: i for i in scheme.indicators}
+    corr = stats["correlations"]
+    flags = [f["flag"] for f in corr["flags"]]
+    return {
+        "regions": len(items),
+        "draws": uncertainty["draws"],
+        "seed": a["seed"],
+        "w_lo": f"{1 - a['weight_noise']:g}",
+        "w_hi": f"{1 + a['weight_noise']:g}",
+        "k_lo": f"{1 - a['knot_noise']:g}",
+        "k_hi": f"{1 + a['knot_noise']:g}",
+        "a": f"{a['assessed_noise']:g}",
+        "unstable": len(uncertainty["summary"]["unstable_regions"]),
+        "chunks": [items[i : i + INTERVALS_PER_CHART] for i in range(0, len(items), INTERVALS_PER_CHART)],
+        "indicators": [
+            {"code": c, "name_zh": names[c].name_zh, "name_en": names[c].name_en} for c in corr["indicators"]
+        ],
+        "matrix": corr["matrix"],
+        "collinear": flags.count("collinear_within_dimension"),
+        "negative": flags.count("negative"),
     }
 
 

@@ -184,9 +184,11 @@ def robustness(
     seed: int,
     noise: model.Noise,
     progress: Progress | None = None,
+    loaded: Loaded | None = None,
 ) -> dict[str, Any]:
-    """Per region the distribution of its rank and tier over draws of the scheme's assumptions."""
-    loaded = load(session, year, parent, level)
+    """Per region the distribution of its rank and tier over draws of the scheme's assumptions
+    (`loaded`: the scope already loaded, as `load` gives it)."""
+    loaded = loaded or load(session, year, parent, level)
     inputs = loaded.inputs
     u = model.uncertainty(inputs, loaded.nominal, noise, draws, seed, progress)
     p5, p50, p95 = (u.rank_quantile(p) for p in (5, 50, 95))
@@ -319,9 +321,11 @@ def sensitivity_analysis(
     }
 
 
-def statistics(session: Session, year: int, parent: str | None, level: str | None) -> dict[str, Any]:
+def statistics(
+    session: Session, year: int, parent: str | None, level: str | None, loaded: Loaded | None = None
+) -> dict[str, Any]:
     """Distributions, correlations and consistency of the indicator scores in scope."""
-    loaded = load(session, year, parent, level)
+    loaded = loaded or load(session, year, parent, level)
     return {
         **_head(loaded, year, parent, level),
         **round_statistics(loaded.inputs),
@@ -336,6 +340,22 @@ def statistics(session: Session, year: int, parent: str | None, level: str | Non
             "effective_weight": "cov(indicator score, total) / var(total); the weights add up to 1",
         },
     }
+
+
+#: the noises of an answer that names none (the API's defaults)
+DEFAULT_NOISE = model.Noise(LIMITS["weight_noise"][3], LIMITS["knot_noise"][3], LIMITS["assessed_noise"][3])
+
+
+def uncertainty_and_statistics(
+    session: Session, year: int, parent: str | None, level: str | None, *, draws: int, seed: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The robustness answer under the default noises and the statistics answer, from one load of
+    the scope (what the round bulletin charts)."""
+    loaded = load(session, year, parent, level)
+    return (
+        robustness(session, year, parent, level, draws=draws, seed=seed, noise=DEFAULT_NOISE, loaded=loaded),
+        statistics(session, year, parent, level, loaded=loaded),
+    )
 
 
 def _r(x: float | None) -> float | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import statistics as stats
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from sqlalchemy import Engine
 from app.api.exports import XLSX_TYPE
 from app.services.demo import load_demo
 from tests.api.helpers import assert_problem, release_changed_scheme
+from tests.api.test_pages import AUTH
 from tests.conftest import ROOT
 
 SJZ = "130100"
@@ -402,3 +404,32 @@ async def test_sensitivity_as_xlsx_holds_the_indices_and_leave_one_out(demo: htt
     ]
     stated = {x[0]: x[2] for x in sheet_rows(book, "假设")[2]}
     assert stated["n"] == 8 and stated["evaluations"] == 40
+
+
+async def test_the_bulletin_charts_the_rank_intervals_and_the_correlations(demo: httpx.AsyncClient) -> None:
+    served = await ranking(demo)
+    # the bulletin draws 200 times with seed 0 under the default noises: the same as this answer
+    body = await robustness(demo, draws=200, seed=0)
+    stats_body = (await demo.get(f"/scores/{YEAR}/statistics", params={"parent": SJZ})).json()
+    async with httpx.AsyncClient(transport=demo._transport, base_url="http://innomon.test") as web:
+        page = (await web.get(f"/reports/{YEAR}?parent={SJZ}", headers=AUTH)).text
+    (intervals,) = re.findall(r'<svg[^>]*aria-labelledby="intervals-1-title.*?</svg>', page, re.S)
+    written = re.findall(r">(\d+) \((\d+)–(\d+)\)</text>", intervals)
+    # one line per county in rank order: the dot at the served rank, the whisker the answer's p5-p95
+    assert [int(n) for n, _, _ in written] == [s["rank"] for s in served]
+    assert [(int(a), int(b)) for _, a, b in written] == [(i["p5_rank"], i["p95_rank"]) for i in body["items"]]
+    names = re.findall(r'text-anchor="end">([^<]+)</text>', intervals)
+    assert names == [s["name_zh"] for s in served]
+    legend = 1  # the legend's own marker of tier A
+    assert intervals.count("<circle") - legend == sum(s["tier"] == "A" for s in served)
+    (heat,) = re.findall(r'<svg[^>]*aria-labelledby="correlations-title.*?</svg>', page, re.S)
+    cells = re.findall(r"<title>[^<]* × [^<]*: (-?[\d.]+|–)</title>", heat)
+    k = len(stats_body["correlations"]["indicators"])
+    assert len(cells) == k * k
+    assert [None if c == "–" else float(c) for c in cells] == [
+        v for row in stats_body["correlations"]["matrix"] for v in row
+    ]
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert "200 次抽样，随机种子 0" in text and "U[0.75, 1.25]" in text and "U[0.9, 1.1]" in text
+    unstable = len(body["summary"]["unstable_regions"])
+    assert f"{unstable} 个地区的类别在超过 20% 的抽样中改变" in text

@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
-from app.reports.charts import Group, grouped_bars, meter
+from app.reports.charts import Group, Interval, grouped_bars, heat_map, meter, rank_intervals
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -51,3 +51,52 @@ def test_meter_caps_at_its_maximum_and_says_what_it_shows() -> None:
     m = str(meter(Decimal(7), Decimal(5), "x"))
     assert 'width="88.0" height="8"' in m  # (90 - 2) px: a value above the max fills the bar, no more
     assert "<title>x: 7.00 / 5.00</title>" in m
+
+
+def intervals() -> str:
+    rows = [
+        Interval("长安区", 1, 1, 2, "A"),
+        Interval("<桥西>", 6, 3, 11, "B"),
+        Interval("新华区", 11, 9, 11, "C"),
+    ]
+    tiers = [("A", "A 类"), ("B", "B 类"), ("C", "C 类")]
+    return str(rank_intervals("r", "排名区间", "desc", rows, 11, tiers))
+
+
+def test_rank_intervals_put_the_dot_at_the_rank_and_the_whisker_from_p5_to_p95() -> None:
+    svg = intervals()
+    root = ET.fromstring(svg)
+    assert root.find(f"{SVG}title").text == "排名区间"  # type: ignore[union-attr]
+    # plot width 640 - 120 - 70 - 10 = 440 over ranks 1..11: rank r at 120 + (r - 1) / 10 * 440
+    # rows 12 high below a 22 legend and an 18 axis: centres at 46, 58, 70
+    # 桥西: dot at rank 6 -> 340.0 (a square: tier B), whisker 3 -> 208.0 to 11 -> 560.0
+    assert '<line x1="208.0" y1="58.0" x2="560.0" y2="58.0"' in svg
+    assert '<rect x="336.8" y="54.8" width="6.4" height="6.4"' in svg  # 340 - 3.2, 58 - 3.2
+    assert '<circle cx="120.0" cy="46.0" r="3.2"' in svg  # 长安: rank 1, tier A
+    assert '<polygon points="560.0,65.8 ' in svg  # 新华: rank 11, tier C, a diamond: top at 70 - 4.2
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert [t for t in texts if t and "(" in t] == ["1 (1–2)", "6 (3–11)", "11 (9–11)"]
+    assert "<桥西>" in texts and "A 类" in texts
+
+
+def test_heat_map_colours_each_cell_by_its_rho_and_writes_it() -> None:
+    svg = str(
+        heat_map(
+            "h", "相关", "desc", ["甲", "<乙>", "丙"], [[1.0, -1.0, None], [-1.0, 1.0, 0.0], [None, 0.0, 1.0]]
+        )
+    )
+    root = ET.fromstring(svg)
+    cells = [
+        (r.get("fill"), r.find(f"{SVG}title").text)
+        for r in root.iter(f"{SVG}rect")
+        if r.find(f"{SVG}title") is not None
+    ]  # type: ignore[union-attr]
+    # full red at +1, full blue at -1, white at 0, grey where rho is undefined
+    assert cells[:3] == [
+        ("#b91c1c", "甲 × 甲: 1.0000"),
+        ("#1d4ed8", "甲 × <乙>: -1.0000"),
+        ("#d1d5db", "甲 × 丙: –"),
+    ]
+    assert cells[5] == ("#ffffff", "<乙> × 丙: 0.0000")
+    written = [t.text for t in root.iter(f"{SVG}text")]
+    assert written.count("1.00") == 3 and "-1.00" in written and written.count(".00") == 2
