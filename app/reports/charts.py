@@ -106,15 +106,20 @@ def meter(value: Decimal, maximum: Decimal, label: str, width: int = 90) -> Mark
 TIER_MARKS = (("circle", "#15803d"), ("square", "#b45309"), ("diamond", "#b91c1c"))
 
 
-def _mark(shape: str, x: float, y: float, r: float, fill: str, tip: str) -> str:
-    tip = f"<title>{escape(tip)}</title>"
-    style = f'fill="{fill}" stroke="#111827" stroke-width="0.7"'
+def _mark(shape: str, x: float, y: float, r: float) -> str:
+    """Path data of one marker: a circle, a square or a diamond centred on (x, y)."""
     if shape == "circle":
-        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {style}>{tip}</circle>'
+        return (
+            f"M{x - r:.1f} {y:.1f}a{r:.1f} {r:.1f} 0 1 0 {2 * r:.1f} 0a{r:.1f} {r:.1f} 0 1 0 {-2 * r:.1f} 0"
+        )
     if shape == "square":
-        return f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" {style}>{tip}</rect>'
-    pts = f"{x:.1f},{y - r - 1:.1f} {x + r + 1:.1f},{y:.1f} {x:.1f},{y + r + 1:.1f} {x - r - 1:.1f},{y:.1f}"
-    return f'<polygon points="{pts}" {style}>{tip}</polygon>'
+        return f"M{x - r:.1f} {y - r:.1f}h{2 * r:.1f}v{2 * r:.1f}h{-2 * r:.1f}z"
+    d = r + 1
+    return f"M{x:.1f} {y - d:.1f}l{d:.1f} {d:.1f}l{-d:.1f} {d:.1f}l{-d:.1f} {-d:.1f}z"
+
+
+def _marks(shape: str, fill: str, d: str) -> str:
+    return f'<path d="{d}" fill="{fill}" stroke="#111827" stroke-width="0.7" data-shape="{shape}"/>'
 
 
 def _fit(text: str, px: float, size: float) -> str:
@@ -171,7 +176,7 @@ def rank_intervals(
     for i, (code, text) in enumerate(tiers):
         shape, fill = TIER_MARKS[min(i, len(TIER_MARKS) - 1)]
         marks[code] = (shape, fill)
-        out.append(_mark(shape, lx + 5, 11, 4, fill, text))
+        out.append(_marks(shape, fill, _mark(shape, lx + 5, 11, 4)))
         out.append(f'<text x="{lx + 13}" y="15" font-size="11">{escape(text)}</text>')
         lx += 30 + (11 if any(ord(c) > 0x2E80 for c in text) else 6.5) * len(text)
     axis_y = legend_h + top - 4
@@ -186,32 +191,36 @@ def rank_intervals(
             f'stroke-width="0.6"/><text x="{x(t):.1f}" y="{axis_y - 5}" font-size="10" '
             f'text-anchor="middle">{t}</text>'
         )
+    # one path for the whiskers and one per tier for the dots: a PDF renderer draws a few long
+    # paths much faster than hundreds of small elements
+    whiskers: list[str] = []
+    dots: dict[str, list[str]] = {}
     y = legend_h + top
     for r in rows:
         cy = y + row_h / 2
-        shape, fill = marks.get(r.tier, TIER_MARKS[-1])
-        tip = f"{r.label}: {r.nominal} ({r.p5}–{r.p95})"
+        x5, x95 = x(r.p5), x(r.p95)
+        whiskers.append(f"M{x5:.1f} {cy:.1f}H{x95:.1f}M{x5:.1f} {cy - 3:.1f}v6M{x95:.1f} {cy - 3:.1f}v6")
+        shape, _ = marks.get(r.tier, TIER_MARKS[-1])
+        dots.setdefault(r.tier if r.tier in marks else "", []).append(_mark(shape, x(r.nominal), cy, 3.2))
         out.append(
             f'<text x="{label_w - 6}" y="{cy + 3.5:.1f}" font-size="10" text-anchor="end">'
             f"{escape(_fit(r.label, label_w - 8, 10))}</text>"
-            f'<line x1="{x(r.p5):.1f}" y1="{cy:.1f}" x2="{x(r.p95):.1f}" y2="{cy:.1f}" stroke="#374151" '
-            f'stroke-width="1.2"/>'
-            f'<line x1="{x(r.p5):.1f}" y1="{cy - 3:.1f}" x2="{x(r.p5):.1f}" y2="{cy + 3:.1f}" '
-            f'stroke="#374151" stroke-width="1"/>'
-            f'<line x1="{x(r.p95):.1f}" y1="{cy - 3:.1f}" x2="{x(r.p95):.1f}" y2="{cy + 3:.1f}" '
-            f'stroke="#374151" stroke-width="1"/>'
-            + _mark(shape, x(r.nominal), cy, 3.2, fill, tip)
-            + f'<text x="{label_w + plot_w + 8}" y="{cy + 3.5:.1f}" font-size="10">'
+            f'<text x="{label_w + plot_w + 8}" y="{cy + 3.5:.1f}" font-size="10">'
             f"{r.nominal} ({r.p5}–{r.p95})</text>"
         )
         y += row_h
+    if whiskers:
+        out.append(f'<path d="{"".join(whiskers)}" fill="none" stroke="#374151" stroke-width="1.1"/>')
+    for tier, ds in dots.items():
+        shape, fill = marks.get(tier, TIER_MARKS[-1])
+        out.append(_marks(shape, fill, "".join(ds)))
     out.append("</svg>")
     return Markup("".join(out))
 
 
 def _diverging(rho: float) -> str:
-    """White at 0, red towards +1, blue towards -1."""
-    t = max(-1.0, min(1.0, rho))
+    """White at 0, red towards +1, blue towards -1, in steps of 0.1 (the legend's steps)."""
+    t = max(-1.0, min(1.0, round(rho, 1)))
     end = (185, 28, 28) if t >= 0 else (29, 78, 216)
     a = abs(t)
     r, g, b = (round(255 + (e - 255) * a) for e in end)
@@ -226,8 +235,10 @@ def heat_map(
     matrix: Sequence[Sequence[float | None]],
     width: int = 660,
 ) -> Markup:
-    """A correlation matrix as coloured cells (red positive, blue negative, white 0), every cell
-    with its value written in it; rows named and numbered, columns numbered the same way."""
+    """A correlation matrix as coloured cells (red positive, blue negative, white 0; shades in
+    steps of 0.1), every cell with its value written in it to two decimals; rows named and
+    numbered, columns numbered the same way. Cells of one shade are one path, so a PDF renderer
+    draws a few paths, not hundreds of rectangles."""
     k = len(labels)
     label_w, top = 200, 22
     cell = max(14.0, min(30.0, (width - label_w - 8) / max(k, 1)))
@@ -244,6 +255,9 @@ def heat_map(
             f'<text x="{label_w + (j + 0.5) * cell:.1f}" y="{top - 6}" font-size="10" '
             f'text-anchor="middle">{j + 1}</text>'
         )
+    shades: dict[str, list[str]] = {}
+    values: dict[str, list[str]] = {"#111827": [], "#ffffff": []}
+    side = cell - 1
     for i, name in enumerate(labels):
         y = top + i * cell
         out.append(
@@ -253,16 +267,17 @@ def heat_map(
         for j in range(k):
             v = matrix[i][j] if i < len(matrix) and j < len(matrix[i]) else None
             fill = "#d1d5db" if v is None else _diverging(v)
+            cx = label_w + j * cell
+            shades.setdefault(fill, []).append(f"M{cx:.1f} {y:.1f}h{side:.1f}v{side:.1f}h{-side:.1f}z")
             ink = "#ffffff" if v is not None and abs(v) > 0.6 else "#111827"
             text = "–" if v is None else f"{v:.2f}".replace("0.", ".", 1)
-            cx = label_w + j * cell
-            out.append(
-                f'<rect x="{cx:.1f}" y="{y:.1f}" width="{cell:.1f}" height="{cell:.1f}" fill="{fill}" '
-                f'stroke="#ffffff" stroke-width="0.8"><title>{escape(labels[i])} × {escape(labels[j])}: '
-                f"{'–' if v is None else f'{v:.4f}'}</title></rect>"
-                f'<text x="{cx + cell / 2:.1f}" y="{y + cell / 2 + 3:.1f}" font-size="{size}" '
-                f'text-anchor="middle" fill="{ink}">{text}</text>'
-            )
+            values[ink].append(f'<text x="{cx + side / 2:.1f}" y="{y + side / 2 + 3:.1f}">{text}</text>')
+    out += [f'<path d="{"".join(d)}" fill="{fill}"/>' for fill, d in shades.items()]
+    out += [
+        f'<g font-size="{size}" text-anchor="middle" fill="{ink}">{"".join(texts)}</g>'
+        for ink, texts in values.items()
+        if texts
+    ]
     ly = top + cell * k + 10
     for n, v in enumerate((-1.0, -0.5, 0.0, 0.5, 1.0)):
         lx = label_w + n * 52

@@ -420,15 +420,16 @@ async def test_the_bulletin_charts_the_rank_intervals_and_the_correlations(demo:
     assert [(int(a), int(b)) for _, a, b in written] == [(i["p5_rank"], i["p95_rank"]) for i in body["items"]]
     names = re.findall(r'text-anchor="end">([^<]+)</text>', intervals)
     assert names == [s["name_zh"] for s in served]
-    legend = 1  # the legend's own marker of tier A
-    assert intervals.count("<circle") - legend == sum(s["tier"] == "A" for s in served)
+    # every county's dot a marker of its tier's shape (tier A: circles of radius 3.2)
+    assert intervals.count("a3.2 3.2 0 1 0 6.4 0") == sum(s["tier"] == "A" for s in served)
     (heat,) = re.findall(r'<svg[^>]*aria-labelledby="correlations-title.*?</svg>', page, re.S)
-    cells = re.findall(r"<title>[^<]* × [^<]*: (-?[\d.]+|–)</title>", heat)
+    cells = re.findall(r'<text x="([\d.]+)" y="([\d.]+)">(-?[\d.]+|–)</text>', heat)
+    written = [v for _, _, v in sorted(cells, key=lambda c: (float(c[1]), float(c[0])))]
+    matrix = [v for row in stats_body["correlations"]["matrix"] for v in row]
     k = len(stats_body["correlations"]["indicators"])
-    assert len(cells) == k * k
-    assert [None if c == "–" else float(c) for c in cells] == [
-        v for row in stats_body["correlations"]["matrix"] for v in row
-    ]
+    assert len(written) == len(matrix) == k * k
+    for w, v in zip(written, matrix, strict=True):
+        assert (w == "–") if v is None else float(w) == pytest.approx(v, abs=0.0051), (w, v)  # two decimals
     text = re.sub(r"<[^>]+>", " ", page)
     assert "200 次抽样，随机种子 0" in text and "U[0.75, 1.25]" in text and "U[0.9, 1.1]" in text
     unstable = len(body["summary"]["unstable_regions"])
