@@ -304,13 +304,12 @@ def _robustness(
 ) -> dict[str, Any]:
     """What the bulletin's robustness charts show: each region's rank interval over the draws
     (in rank order, in chunks of a page) and the Spearman matrix of the indicator scores."""
-    uncertainty, stats = robustness.uncertainty_and_statistics(
+    uncertainty, corr = robustness.uncertainty_and_correlations(
         session, year, parent, level, draws=BULLETIN_DRAWS, seed=BULLETIN_SEED
     )
     a = uncertainty["assumptions"]
     items = uncertainty["items"]
     names = {i.code: i for i in scheme.indicators}
-    corr = stats["correlations"]
     flags = [f["flag"] for f in corr["flags"]]
     return {
         "regions": len(items),

@@ -21,7 +21,7 @@ from app.db import repositories as repo
 from app.domain import InvalidInput, Problem, Scheme
 from app.robustness import model, sensitivity
 from app.robustness.extract import Floats, ModelInputs, extract
-from app.robustness.statistics import round_statistics
+from app.robustness.statistics import correlations, round_statistics
 from app.services.errors import NotFound
 from app.services.scores import RankRow, facts_by_region, rank_regions
 
@@ -321,11 +321,9 @@ def sensitivity_analysis(
     }
 
 
-def statistics(
-    session: Session, year: int, parent: str | None, level: str | None, loaded: Loaded | None = None
-) -> dict[str, Any]:
+def statistics(session: Session, year: int, parent: str | None, level: str | None) -> dict[str, Any]:
     """Distributions, correlations and consistency of the indicator scores in scope."""
-    loaded = loaded or load(session, year, parent, level)
+    loaded = load(session, year, parent, level)
     return {
         **_head(loaded, year, parent, level),
         **round_statistics(loaded.inputs),
@@ -346,15 +344,15 @@ def statistics(
 DEFAULT_NOISE = model.Noise(LIMITS["weight_noise"][3], LIMITS["knot_noise"][3], LIMITS["assessed_noise"][3])
 
 
-def uncertainty_and_statistics(
+def uncertainty_and_correlations(
     session: Session, year: int, parent: str | None, level: str | None, *, draws: int, seed: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The robustness answer under the default noises and the statistics answer, from one load of
-    the scope (what the round bulletin charts)."""
+    """The robustness answer under the default noises and the `correlations` of the statistics
+    answer, from one load of the scope (what the round bulletin charts)."""
     loaded = load(session, year, parent, level)
     return (
         robustness(session, year, parent, level, draws=draws, seed=seed, noise=DEFAULT_NOISE, loaded=loaded),
-        statistics(session, year, parent, level, loaded=loaded),
+        correlations(loaded.inputs),
     )
 
 
