@@ -126,7 +126,7 @@ def _fit(text: str, px: float, size: float) -> str:
     """`text` cut to about `px` pixels at font size `size` (CJK characters count double)."""
     out, w = "", 0.0
     for ch in text:
-        w += size if ord(ch) > 0x2E80 else size * 0.56
+        w += size if ord(ch) > 0x2E80 else size * 0.66
         if w > px:
             return out + "…"
         out += ch
@@ -158,7 +158,7 @@ def rank_intervals(
     the whisker from its 5th to its 95th percentile rank, on a rank axis from 1 (left) to `of`.
     `tiers` are (code, legend text), best first; each tier has its own marker shape and shade, and
     every line ends with its ranks written out."""
-    label_w, value_w, row_h, top, legend_h = 120, 70, 12, 18, 22
+    label_w, value_w, row_h, top, legend_h = 130, 70, 12, 18, 22
     plot_w = width - label_w - value_w - 10
     height = legend_h + top + row_h * len(rows) + 6
     span = max(of - 1, 1)

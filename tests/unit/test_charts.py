@@ -67,11 +67,11 @@ def test_rank_intervals_put_the_dot_at_the_rank_and_the_whisker_from_p5_to_p95()
     svg = intervals()
     root = ET.fromstring(svg)
     assert root.find(f"{SVG}title").text == "排名区间"  # type: ignore[union-attr]
-    # plot width 640 - 120 - 70 - 10 = 440 over ranks 1..11: rank r at 120 + (r - 1) / 10 * 440;
+    # plot width 640 - 130 - 70 - 10 = 430 over ranks 1..11: rank r at 130 + (r - 1) / 10 * 430;
     # rows 12 high below a 22 legend and an 18 axis: centres at 46, 58, 70
     paths = {p.get("data-shape") or "whiskers": p.get("d") for p in root.iter(f"{SVG}path")}
-    # 桥西: whisker from rank 3 (208.0) to 11 (560.0) with end caps 6 high
-    assert "M208.0 58.0H560.0M208.0 55.0v6M560.0 55.0v6" in str(paths["whiskers"])
+    # 桥西: whisker from rank 3 (216.0) to 11 (560.0) with end caps 6 high
+    assert "M216.0 58.0H560.0M216.0 55.0v6M560.0 55.0v6" in str(paths["whiskers"])
     dots = [p for p in root.iter(f"{SVG}path") if p.get("data-shape")]
     # the legend's three markers (r 4), then one path per tier with its regions' dots (r 3.2)
     assert [(p.get("data-shape"), p.get("fill")) for p in dots] == [
@@ -79,8 +79,8 @@ def test_rank_intervals_put_the_dot_at_the_rank_and_the_whisker_from_p5_to_p95()
         ("square", "#b45309"),
         ("diamond", "#b91c1c"),
     ] * 2
-    assert dots[3].get("d") == "M116.8 46.0a3.2 3.2 0 1 0 6.4 0a3.2 3.2 0 1 0 -6.4 0"  # 长安: rank 1 (120.0)
-    assert dots[4].get("d") == "M336.8 54.8h6.4v6.4h-6.4z"  # 桥西: rank 6 (340.0), a square
+    assert dots[3].get("d") == "M126.8 46.0a3.2 3.2 0 1 0 6.4 0a3.2 3.2 0 1 0 -6.4 0"  # 长安: rank 1 (130.0)
+    assert dots[4].get("d") == "M341.8 54.8h6.4v6.4h-6.4z"  # 桥西: rank 6 (345.0), a square
     assert dots[5].get("d") == "M560.0 65.8l4.2 4.2l-4.2 4.2l-4.2 -4.2z"  # 新华: rank 11, a diamond
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert [t for t in texts if t and "(" in t] == ["1 (1–2)", "6 (3–11)", "11 (9–11)"]
