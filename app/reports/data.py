@@ -236,7 +236,7 @@ def bulletin(
     scheme = schemes.get_scheme(session, period["scheme_code"])
     data_version = versions(reader, year)
     summary = analytics.round_summary(session, reader, year, parent, level)
-    _, rows, _ = reader.ranking(year, parent, level)
+    ranked_by, rows, _ = reader.ranking(year, parent, level)
     previous_rows: list[RankRow] | None = None
     if repo.get_period(session, year - 1) is not None:
         _, previous_rows, _ = reader.ranking(year - 1, parent, level)
@@ -271,7 +271,6 @@ def bulletin(
             }
         )
     return {
-        "robustness": _robustness(session, scheme, year, parent, level),
         "kind": "bulletin",
         "period": period,
         "scheme": {"code": scheme.code, "version": scheme.version, "name_zh": scheme.name_zh},
@@ -295,18 +294,20 @@ def bulletin(
         "dimensions": [{**d, "max": dim_max[d["code"]]} for d in dims],
         "counties": counties,
         "completeness": filled["totals"],
+        "robustness": _robustness(session, year, parent, level, (ranked_by, rows)),
         "data_version": data_version.current,
     }
 
 
 def _robustness(
-    session: Session, scheme: Scheme, year: int, parent: str | None, level: str
+    session: Session, year: int, parent: str | None, level: str, ranked: tuple[Scheme, list[RankRow]]
 ) -> dict[str, Any]:
     """What the bulletin's robustness charts show: each region's rank interval over the draws
     (in rank order, in chunks of a page) and the Spearman matrix of the indicator scores."""
     uncertainty, corr = robustness.uncertainty_and_correlations(
-        session, year, parent, level, draws=BULLETIN_DRAWS, seed=BULLETIN_SEED
+        session, year, parent, level, draws=BULLETIN_DRAWS, seed=BULLETIN_SEED, ranked=ranked
     )
+    scheme = ranked[0]
     a = uncertainty["assumptions"]
     items = uncertainty["items"]
     names = {i.code: i for i in scheme.indicators}

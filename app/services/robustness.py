@@ -91,12 +91,19 @@ class Loaded:
     nominal: Floats
 
 
-def load(session: Session, year: int, parent: str | None, level: str | None) -> Loaded:
-    """The exact ranking in scope and the model inputs of its regions, in rank order."""
+def load(
+    session: Session,
+    year: int,
+    parent: str | None,
+    level: str | None,
+    ranked: tuple[Scheme, list[RankRow]] | None = None,
+) -> Loaded:
+    """The exact ranking in scope and the model inputs of its regions, in rank order. `ranked`:
+    that ranking when the caller holds it already (`ScoreReader.ranking`, the same rows)."""
     period = repo.get_period(session, year)
     if period is None:
         raise NotFound("period", year)
-    scheme, rows = rank_regions(session, year, parent, level)
+    scheme, rows = ranked or rank_regions(session, year, parent, level)
     codes = [r.region.code for r in rows]
     facts = facts_by_region(session, scheme, year, codes)
     inputs = extract(scheme, facts, codes)
@@ -345,11 +352,18 @@ DEFAULT_NOISE = model.Noise(LIMITS["weight_noise"][3], LIMITS["knot_noise"][3], 
 
 
 def uncertainty_and_correlations(
-    session: Session, year: int, parent: str | None, level: str | None, *, draws: int, seed: int
+    session: Session,
+    year: int,
+    parent: str | None,
+    level: str | None,
+    *,
+    draws: int,
+    seed: int,
+    ranked: tuple[Scheme, list[RankRow]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The robustness answer under the default noises and the `correlations` of the statistics
     answer, from one load of the scope (what the round bulletin charts)."""
-    loaded = load(session, year, parent, level)
+    loaded = load(session, year, parent, level, ranked)
     return (
         robustness(session, year, parent, level, draws=draws, seed=seed, noise=DEFAULT_NOISE, loaded=loaded),
         correlations(loaded.inputs),
