@@ -21,7 +21,7 @@ from sqlmodel import Session
 from app.db import repositories as repo
 from app.db.tables import Region
 from app.domain import Scheme
-from app.services import analytics, schemes
+from app.services import analytics, robustness, schemes
 from app.services.errors import NotFound
 from app.services.periods import PUBLISHED, get_period
 from app.services.regions import get_region
@@ -29,6 +29,11 @@ from app.services.scores import RankRow, ScoreReader
 
 #: how many strengths and weaknesses a county report lists
 TOP_N = 3
+#: the bulletin's rank intervals: modest draws and a fixed seed keep it fast and reproducible
+BULLETIN_DRAWS = 200
+BULLETIN_SEED = 0
+#: regions per rank-interval chart (one chart fits an A4 page)
+INTERVALS_PER_CHART = 56
 
 
 def _d(x: Any) -> Decimal:
@@ -231,7 +236,7 @@ def bulletin(
     scheme = schemes.get_scheme(session, period["scheme_code"])
     data_version = versions(reader, year)
     summary = analytics.round_summary(session, reader, year, parent, level)
-    _, rows, _ = reader.ranking(year, parent, level)
+    ranked_by, rows, _ = reader.ranking(year, parent, level)
     previous_rows: list[RankRow] | None = None
     if repo.get_period(session, year - 1) is not None:
         _, previous_rows, _ = reader.ranking(year - 1, parent, level)
@@ -289,7 +294,41 @@ def bulletin(
         "dimensions": [{**d, "max": dim_max[d["code"]]} for d in dims],
         "counties": counties,
         "completeness": filled["totals"],
+        "robustness": _robustness(session, year, parent, level, (ranked_by, rows)),
         "data_version": data_version.current,
+    }
+
+
+def _robustness(
+    session: Session, year: int, parent: str | None, level: str, ranked: tuple[Scheme, list[RankRow]]
+) -> dict[str, Any]:
+    """What the bulletin's robustness charts show: each region's rank interval over the draws
+    (in rank order, in chunks of a page) and the Spearman matrix of the indicator scores."""
+    uncertainty, corr = robustness.uncertainty_and_correlations(
+        session, year, parent, level, draws=BULLETIN_DRAWS, seed=BULLETIN_SEED, ranked=ranked
+    )
+    scheme = ranked[0]
+    a = uncertainty["assumptions"]
+    items = uncertainty["items"]
+    names = {i.code: i for i in scheme.indicators}
+    flags = [f["flag"] for f in corr["flags"]]
+    return {
+        "regions": len(items),
+        "draws": uncertainty["draws"],
+        "seed": a["seed"],
+        "w_lo": f"{1 - a['weight_noise']:g}",
+        "w_hi": f"{1 + a['weight_noise']:g}",
+        "k_lo": f"{1 - a['knot_noise']:g}",
+        "k_hi": f"{1 + a['knot_noise']:g}",
+        "a": f"{a['assessed_noise']:g}",
+        "unstable": len(uncertainty["summary"]["unstable_regions"]),
+        "chunks": [items[i : i + INTERVALS_PER_CHART] for i in range(0, len(items), INTERVALS_PER_CHART)],
+        "indicators": [
+            {"code": c, "name_zh": names[c].name_zh, "name_en": names[c].name_en} for c in corr["indicators"]
+        ],
+        "matrix": corr["matrix"],
+        "collinear": flags.count("collinear_within_dimension"),
+        "negative": flags.count("negative"),
     }
 
 

@@ -102,6 +102,35 @@ _LABELS: dict[str, tuple[str, str]] = {
     "other_lang": ("English", "中文"),
     "sign_in": ("登录", "Sign in"),
     "sign_out": ("退出", "Sign out"),
+    "robustness": ("排名稳健性与指标相关性", "Rank robustness and indicator correlations"),
+    "rank_intervals": ("排名区间", "Rank intervals"),
+    "rank_intervals_desc": (
+        "每行一个地区，按实际排名排序：点为实际排名（形状和颜色表示类别），横线为抽样排名的第 5 至第 95 百分位。",
+        "One line per region in rank order: the dot is its actual rank (shape and shade give its tier), "
+        "the whisker spans the 5th to the 95th percentile of its rank over the draws.",
+    ),
+    "rank_intervals_note": (
+        "假设：{draws} 次抽样，随机种子 {seed}；每次抽样中各指标满分乘以 U[{w_lo}, {w_hi}] 后按维度满分重新缩放"
+        "（维度满分和总分 100 不变），分档阈值乘以 U[{k_lo}, {k_hi}]，评审分加上 U[−{a}, +{a}]（不超出其上下限）。"
+        "实际排名和类别即本通报所列；抽样基于本年度存储的数据。{unstable} 个地区的类别在超过 20% 的抽样中改变。",
+        "Assumptions: {draws} draws, seed {seed}; in each draw every indicator's max is multiplied by "
+        "U[{w_lo}, {w_hi}] and rescaled to its dimension's max (dimensions and the total of 100 keep "
+        "theirs), band thresholds by U[{k_lo}, {k_hi}], and assessed points move by U[-{a}, +{a}] "
+        "within their bounds. Actual ranks and tiers are those of this bulletin; the draws use the "
+        "year's stored data. {unstable} regions change tier in more than 20 % of the draws.",
+    ),
+    "tier_mark": ("{code} 类", "Tier {code}"),
+    "correlations": ("指标得分的斯皮尔曼相关系数", "Spearman correlations of the indicator scores"),
+    "correlations_desc": (
+        "第 i 行第 j 列为指标 i 与指标 j 得分的斯皮尔曼相关系数：红色为正相关，蓝色为负相关，灰色表示得分全同无法计算。",
+        "Row i, column j: Spearman's rho of the scores of indicators i and j; red positive, blue "
+        "negative, grey where the scores do not vary.",
+    ),
+    "correlations_note": (
+        "{regions} 个地区的指标得分（相同得分取平均秩）。同一维度内相关系数高于 0.9 的指标对 {collinear} 对，负相关 {negative} 对。",
+        "Indicator scores of {regions} regions (ties take average ranks). Pairs within one dimension "
+        "above 0.9: {collinear}; negative pairs: {negative}.",
+    ),
 }
 
 

@@ -79,7 +79,15 @@ def render_html(template: str, context: dict[str, Any], lang: str) -> str:
         return str((en or zh) if lang == "en" else (zh or en) or "")
 
     return _env.get_template(template).render(
-        **context, lang=lang, t=t, name=name, grouped_bars=charts.grouped_bars, Group=charts.Group
+        **context,
+        lang=lang,
+        t=t,
+        name=name,
+        grouped_bars=charts.grouped_bars,
+        Group=charts.Group,
+        rank_intervals=charts.rank_intervals,
+        Interval=charts.Interval,
+        heat_map=charts.heat_map,
     )
 
 

@@ -120,8 +120,8 @@ def extract(scheme: Scheme, facts: Mapping[str, Facts], regions: Sequence[str]) 
         fixed = np.array([float(s.score) for s in rows])
         assessed = np.full(n, np.nan)
         lower, upper, cap = 0.0, float(ind.max), float(ind.max)
-        if rule.kind == "assessed":
-            el = scheme.elements[rule.elements[0]]
+        if rule.assessed_element is not None:
+            el = scheme.elements[rule.assessed_element]
             fixed[:] = 0.0
             assessed = np.array([float(s.value) if isinstance(s.value, Decimal) else np.nan for s in rows])
             lower, upper = _f(el.minimum or 0), _f(el.maximum if el.maximum is not None else ind.max)

@@ -114,6 +114,32 @@ def effective_weights(scores: Floats) -> Floats:
     return out
 
 
+def correlations(inputs: ModelInputs) -> dict[str, object]:
+    """Spearman's matrix of the indicator scores with its p-values, and the flagged pairs."""
+    rho, p = spearman(inputs.scores)
+    flags = []
+    codes = inputs.indicators
+    for a in range(len(codes)):
+        for b in range(a + 1, len(codes)):
+            r = _num(float(rho[a, b]))
+            if r is None:
+                continue
+            same = inputs.dimension_of[a] == inputs.dimension_of[b]
+            if same and r > COLLINEAR_FLAG:
+                flags.append(
+                    {"a": codes[a], "b": codes[b], "rho": _r(r), "flag": "collinear_within_dimension"}
+                )
+            if r < 0:
+                flags.append({"a": codes[a], "b": codes[b], "rho": _r(r), "flag": "negative"})
+    return {
+        "method": "spearman",
+        "indicators": list(codes),
+        "matrix": [[_r(_num(float(v))) for v in row] for row in rho],
+        "p_values": [[_r(_num(float(v)), 6) for v in row] for row in p],
+        "flags": flags,
+    }
+
+
 def round_statistics(inputs: ModelInputs) -> dict[str, object]:
     """Per indicator, per pair of indicators and per dimension, as JSON-ready data."""
     s, n = inputs.scores, inputs.n_regions
@@ -140,21 +166,7 @@ def round_statistics(inputs: ModelInputs) -> dict[str, object]:
                 "share_at_zero": _share(int((x <= 1e-9).sum()), n),
             }
         )
-    rho, p = spearman(s)
-    flags = []
     codes = inputs.indicators
-    for a in range(len(codes)):
-        for b in range(a + 1, len(codes)):
-            r = _num(float(rho[a, b]))
-            if r is None:
-                continue
-            same = inputs.dimension_of[a] == inputs.dimension_of[b]
-            if same and r > COLLINEAR_FLAG:
-                flags.append(
-                    {"a": codes[a], "b": codes[b], "rho": _r(r), "flag": "collinear_within_dimension"}
-                )
-            if r < 0:
-                flags.append({"a": codes[a], "b": codes[b], "rho": _r(r), "flag": "negative"})
     dimensions = []
     weights = effective_weights(s)
     for d, dcode in enumerate(inputs.dimensions):
@@ -176,13 +188,7 @@ def round_statistics(inputs: ModelInputs) -> dict[str, object]:
         )
     return {
         "indicators": [{k: _r(v) if isinstance(v, float) else v for k, v in i.items()} for i in indicators],
-        "correlations": {
-            "method": "spearman",
-            "indicators": list(codes),
-            "matrix": [[_r(_num(float(v))) for v in row] for row in rho],
-            "p_values": [[_r(_num(float(v)), 6) for v in row] for row in p],
-            "flags": flags,
-        },
+        "correlations": correlations(inputs),
         "dimensions": dimensions,
         "effective_weights": [
             {

@@ -21,7 +21,7 @@ from app.db import repositories as repo
 from app.domain import InvalidInput, Problem, Scheme
 from app.robustness import model, sensitivity
 from app.robustness.extract import Floats, ModelInputs, extract
-from app.robustness.statistics import round_statistics
+from app.robustness.statistics import correlations, round_statistics
 from app.services.errors import NotFound
 from app.services.scores import RankRow, facts_by_region, rank_regions
 
@@ -91,12 +91,19 @@ class Loaded:
     nominal: Floats
 
 
-def load(session: Session, year: int, parent: str | None, level: str | None) -> Loaded:
-    """The exact ranking in scope and the model inputs of its regions, in rank order."""
+def load(
+    session: Session,
+    year: int,
+    parent: str | None,
+    level: str | None,
+    ranked: tuple[Scheme, list[RankRow]] | None = None,
+) -> Loaded:
+    """The exact ranking in scope and the model inputs of its regions, in rank order. `ranked`:
+    that ranking when the caller holds it already (`ScoreReader.ranking`, the same rows)."""
     period = repo.get_period(session, year)
     if period is None:
         raise NotFound("period", year)
-    scheme, rows = rank_regions(session, year, parent, level)
+    scheme, rows = ranked or rank_regions(session, year, parent, level)
     codes = [r.region.code for r in rows]
     facts = facts_by_region(session, scheme, year, codes)
     inputs = extract(scheme, facts, codes)
@@ -184,9 +191,11 @@ def robustness(
     seed: int,
     noise: model.Noise,
     progress: Progress | None = None,
+    loaded: Loaded | None = None,
 ) -> dict[str, Any]:
-    """Per region the distribution of its rank and tier over draws of the scheme's assumptions."""
-    loaded = load(session, year, parent, level)
+    """Per region the distribution of its rank and tier over draws of the scheme's assumptions
+    (`loaded`: the scope already loaded, as `load` gives it)."""
+    loaded = loaded or load(session, year, parent, level)
     inputs = loaded.inputs
     u = model.uncertainty(inputs, loaded.nominal, noise, draws, seed, progress)
     p5, p50, p95 = (u.rank_quantile(p) for p in (5, 50, 95))
@@ -336,6 +345,29 @@ def statistics(session: Session, year: int, parent: str | None, level: str | Non
             "effective_weight": "cov(indicator score, total) / var(total); the weights add up to 1",
         },
     }
+
+
+#: the noises of an answer that names none (the API's defaults)
+DEFAULT_NOISE = model.Noise(LIMITS["weight_noise"][3], LIMITS["knot_noise"][3], LIMITS["assessed_noise"][3])
+
+
+def uncertainty_and_correlations(
+    session: Session,
+    year: int,
+    parent: str | None,
+    level: str | None,
+    *,
+    draws: int,
+    seed: int,
+    ranked: tuple[Scheme, list[RankRow]] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The robustness answer under the default noises and the `correlations` of the statistics
+    answer, from one load of the scope (what the round bulletin charts)."""
+    loaded = load(session, year, parent, level, ranked)
+    return (
+        robustness(session, year, parent, level, draws=draws, seed=seed, noise=DEFAULT_NOISE, loaded=loaded),
+        correlations(loaded.inputs),
+    )
 
 
 def _r(x: float | None) -> float | None:

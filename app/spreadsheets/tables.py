@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from app.domain.loader import builtin_schemes
@@ -404,3 +404,332 @@ def values(body: Mapping[str, Any]) -> list[Table]:
         for v in body.get("items", [])
     ]
     return [Table("数据", columns, rows)]
+
+
+def _indicator_names(body: Mapping[str, Any]) -> dict[str, str]:
+    scheme = _scheme(body)
+    return {i.code: i.name_zh for i in scheme.indicators} if scheme else {}
+
+
+def _about(sheet: str, rows: list[tuple[str, str, Any]]) -> Table:
+    """Named values, one a row (what an answer states beside its tables)."""
+    return Table(
+        sheet,
+        [
+            Column("item", "项目", "text", 24),
+            Column("item_zh", "说明", "text", 24),
+            Column("value", "值", "text", 80),
+        ],
+        [[k, zh, v] for k, zh, v in rows],
+    )
+
+
+_GROUPS_ZH = {"weights": "指标权重", "band_edges": "分档阈值", "assessed": "评审分"}
+
+
+def _assumptions(body: Mapping[str, Any], extra: Sequence[tuple[str, str]] = ()) -> Table:
+    a = body.get("assumptions") or {}
+    keys = [
+        ("seed", "随机种子"),
+        ("generator", "随机数发生器"),
+        ("weight_noise", "权重扰动 w"),
+        ("knot_noise", "阈值扰动 k"),
+        ("assessed_noise", "评审分扰动 a"),
+        *extra,
+        ("ranks", "排名规则"),
+        ("quantiles", "分位数规则"),
+        ("draw_totals", "抽样总分"),
+    ]
+    rows: list[list[Any]] = [[k, zh, a.get(k), None] for k, zh in keys if k in a]
+    rows += [[f"tiers.{t}", f"梯队{t}门槛", v, None] for t, v in (a.get("tiers") or {}).items()]
+    rows += [
+        [f"sampled.{g['group']}", f"抽样：{_GROUPS_ZH.get(g['group'], g['group'])}", g["what"], g["active"]]
+        for g in a.get("sampled", [])
+    ]
+    return Table(
+        "假设",
+        [
+            Column("item", "项目", "text", 24),
+            Column("item_zh", "说明", "text", 20),
+            Column("value", "值", "text", 80),
+            Column("active", "已抽样"),
+        ],
+        rows,
+    )
+
+
+def robustness(body: Mapping[str, Any]) -> list[Table]:
+    items = body.get("items", [])
+    tiers = list(items[0]["p_tier"]) if items else list((body.get("assumptions") or {}).get("tiers") or {})
+    regions = Table(
+        "地区",
+        [
+            Column("nominal_rank", "名义排名", "integer", 8),
+            Column("region", "地区代码", "text", 10),
+            Column("name_zh", "地区名称", "text", 16),
+            Column("name_en", "英文名称", "text", 20),
+            Column("nominal_total", "名义总分", "points"),
+            Column("nominal_tier", "名义梯队", "tier", 8),
+            Column("median_rank", "排名中位数", "integer"),
+            Column("p5_rank", "排名第5百分位", "integer"),
+            Column("p95_rank", "排名第95百分位", "integer"),
+            Column("mean_abs_rank_shift", "平均绝对排名变动", "number"),
+            *(Column(f"p_tier.{t}", f"{t}类概率", "number") for t in tiers),
+            Column("p_tier_change", "梯队变化概率", "number"),
+        ],
+        [
+            [
+                i["nominal_rank"],
+                i["region"],
+                i["name_zh"],
+                i["name_en"],
+                i["nominal_total"],
+                i["nominal_tier"],
+                i["median_rank"],
+                i["p5_rank"],
+                i["p95_rank"],
+                i["mean_abs_rank_shift"],
+                *(i["p_tier"].get(t) for t in tiers),
+                i["p_tier_change"],
+            ]
+            for i in items
+        ],
+    )
+    s = body.get("summary") or {}
+    summary = _about(
+        "概要",
+        [
+            ("regions", "地区数", body.get("regions")),
+            ("draws", "抽样次数", body.get("draws")),
+            ("mean_abs_rank_shift", "平均绝对排名变动", s.get("mean_abs_rank_shift")),
+            ("unstable_threshold", "梯队不稳定阈值", s.get("unstable_threshold")),
+            ("unstable_regions", "梯队变化概率超过阈值的地区", s.get("unstable_regions")),
+            ("share_near_boundary", "临近梯队边界的地区占比", s.get("share_near_boundary")),
+            ("near_boundary_regions", "临近梯队边界的地区", s.get("near_boundary_regions")),
+            ("near_boundary_rule", "临近边界的判定", s.get("near_boundary_rule")),
+            ("computed_from", "计算依据", body.get("computed_from")),
+        ],
+    )
+    return [regions, summary, _assumptions(body)]
+
+
+def sensitivity(body: Mapping[str, Any]) -> list[Table]:
+    names = _indicator_names(body)
+    dims = _dimension_names(body)
+    groups = Table(
+        "敏感性指数",
+        [
+            Column("group", "假设组代码", "text", 12),
+            Column("group_zh", "假设组", "text", 12),
+            Column("factors", "随机因素数", "integer"),
+            Column("active", "已抽样"),
+            Column("first_order", "一阶指数", "number"),
+            Column("first_order_p5", "一阶指数第5百分位", "number"),
+            Column("first_order_p95", "一阶指数第95百分位", "number"),
+            Column("total", "总效应指数", "number"),
+            Column("total_p5", "总效应指数第5百分位", "number"),
+            Column("total_p95", "总效应指数第95百分位", "number"),
+        ],
+        [
+            [
+                g["group"],
+                _GROUPS_ZH.get(g["group"], g["group"]),
+                g["factors"],
+                g["active"],
+                g["first_order"],
+                g["first_order_p5"],
+                g["first_order_p95"],
+                g["total"],
+                g["total_p5"],
+                g["total_p95"],
+            ]
+            for g in body.get("groups", [])
+        ],
+    )
+    loo = Table(
+        "逐一剔除指标",
+        [
+            Column("indicator", "指标代码", "text", 24),
+            Column("name_zh", "指标", "text", 30),
+            Column("dimension", "维度代码"),
+            Column("dimension_name_zh", "维度"),
+            Column("mean_abs_rank_change", "平均绝对排名变动", "number"),
+            Column("max_abs_rank_change", "最大绝对排名变动", "integer"),
+            Column("tier_changes", "梯队变化地区数", "integer"),
+        ],
+        [
+            [
+                r["indicator"],
+                names.get(r["indicator"], r["indicator"]),
+                r["dimension"],
+                dims.get(r["dimension"], r["dimension"]),
+                r["mean_abs_rank_change"],
+                r["max_abs_rank_change"],
+                r["tier_changes"],
+            ]
+            for r in body.get("leave_one_out", [])
+        ],
+    )
+    about = _about(
+        "说明",
+        [
+            ("regions", "地区数", body.get("regions")),
+            ("output", "输出量", body.get("output")),
+            ("note", "备注", body.get("note")),
+            ("leave_one_out_rule", "剔除规则", body.get("leave_one_out_rule")),
+            ("computed_from", "计算依据", body.get("computed_from")),
+        ],
+    )
+    extra = [
+        ("n", "基础样本数 n"),
+        ("evaluations", "模型计算次数"),
+        ("design", "抽样设计"),
+        ("estimators", "估计量"),
+        ("intervals", "置信区间"),
+    ]
+    return [groups, loo, about, _assumptions(body, extra)]
+
+
+def statistics(body: Mapping[str, Any]) -> list[Table]:
+    names = _indicator_names(body)
+    dims = _dimension_names(body)
+    indicators = Table(
+        "指标统计",
+        [
+            Column("indicator", "指标代码", "text", 24),
+            Column("name_zh", "指标", "text", 30),
+            Column("dimension", "维度代码"),
+            Column("max_points", "满分", "points"),
+            Column("availability", "数据可得率", "number"),
+            Column("min", "最小值", "number"),
+            Column("max", "最大值", "number"),
+            Column("mean", "平均值", "number"),
+            Column("median", "中位数", "number"),
+            Column("sd", "标准差", "number"),
+            Column("skew", "偏度", "number"),
+            Column("kurtosis", "超额峰度", "number"),
+            Column("skew_flag", "偏度标记"),
+            Column("kurtosis_flag", "峰度标记"),
+            Column("outlier_flag", "异常值标记"),
+            Column("share_at_max", "满分占比", "number"),
+            Column("share_at_zero", "零分占比", "number"),
+        ],
+        [
+            [
+                i["indicator"],
+                names.get(i["indicator"], i["indicator"]),
+                i["dimension"],
+                i["max_points"],
+                i["availability"],
+                i["min"],
+                i["max"],
+                i["mean"],
+                i["median"],
+                i["sd"],
+                i["skew"],
+                i["kurtosis"],
+                i["skew_flag"],
+                i["kurtosis_flag"],
+                i["outlier_flag"],
+                i["share_at_max"],
+                i["share_at_zero"],
+            ]
+            for i in body.get("indicators", [])
+        ],
+    )
+    corr = body.get("correlations") or {}
+    codes = list(corr.get("indicators", []))
+
+    def square(sheet: str, key: str) -> Table:
+        return Table(
+            sheet,
+            [
+                Column("indicator", "指标代码", "text", 24),
+                Column("name_zh", "指标", "text", 30),
+                *(Column(c, names.get(c, c), "number") for c in codes),
+            ],
+            [[c, names.get(c, c), *row] for c, row in zip(codes, corr.get(key, []), strict=False)],
+        )
+
+    flags = Table(
+        "相关性标记",
+        [
+            Column("a", "指标代码A", "text", 24),
+            Column("b", "指标代码B", "text", 24),
+            Column("rho", "斯皮尔曼相关系数", "number"),
+            Column("flag", "标记", "text", 26),
+        ],
+        [[f["a"], f["b"], f["rho"], f["flag"]] for f in corr.get("flags", [])],
+    )
+    alphas = Table(
+        "克隆巴赫系数",
+        [
+            Column("dimension", "维度代码"),
+            Column("dimension_name_zh", "维度"),
+            Column("cronbach_alpha", "克隆巴赫α", "number"),
+            Column("indicators", "指标数", "integer"),
+        ],
+        [
+            [
+                d["dimension"],
+                dims.get(d["dimension"], d["dimension"]),
+                d["cronbach_alpha"],
+                len(d["indicators"]),
+            ]
+            for d in body.get("dimensions", [])
+        ],
+    )
+    coherence = Table(
+        "指标一致性",
+        [
+            Column("dimension", "维度代码"),
+            Column("indicator", "指标代码", "text", 24),
+            Column("name_zh", "指标", "text", 30),
+            Column("rho_with_dimension", "与维度得分的相关系数", "number"),
+            Column("rho_with_total", "与总分的相关系数", "number"),
+        ],
+        [
+            [
+                d["dimension"],
+                i["indicator"],
+                names.get(i["indicator"], i["indicator"]),
+                i["rho_with_dimension"],
+                i["rho_with_total"],
+            ]
+            for d in body.get("dimensions", [])
+            for i in d["indicators"]
+        ],
+    )
+    weights = Table(
+        "有效权重",
+        [
+            Column("indicator", "指标代码", "text", 24),
+            Column("name_zh", "指标", "text", 30),
+            Column("nominal_weight", "名义权重", "number"),
+            Column("effective_weight", "有效权重", "number"),
+        ],
+        [
+            [
+                w["indicator"],
+                names.get(w["indicator"], w["indicator"]),
+                w["nominal_weight"],
+                w["effective_weight"],
+            ]
+            for w in body.get("effective_weights", [])
+        ],
+    )
+    about = _about(
+        "说明",
+        [("regions", "地区数", body.get("regions")), ("computed_from", "计算依据", body.get("computed_from"))]
+        + [(f"rules.{k}", "计算规则", v) for k, v in (body.get("rules") or {}).items()],
+    )
+    return [
+        indicators,
+        square("相关系数", "matrix"),
+        square("P值", "p_values"),
+        flags,
+        alphas,
+        coherence,
+        weights,
+        about,
+    ]

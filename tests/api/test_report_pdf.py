@@ -14,7 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
+from app.services.demo import load_demo
 from tests.api.helpers import CHANGAN, SJZ
 from tests.api.test_pages import AUTH, web, world
 
@@ -92,3 +94,33 @@ async def test_bulletin_pdf_in_english(
     assert (
         len(re.findall(r"(?<![\d/])17/17\b", text)) == 1 and len(re.findall(r"(?<![\d/])1/17\b", text)) == 2
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", ("排名区间", "指标得分的斯皮尔曼相关系数", "200 次抽样，随机种子 0")),
+        ("en", ("Rank intervals", "Spearman correlations of the indicator scores", "200 draws, seed 0")),
+    ],
+)
+async def test_bulletin_pdf_charts_rank_intervals_and_correlations(
+    api: httpx.AsyncClient,
+    web: httpx.AsyncClient,
+    engine: Engine,
+    tmp_path: Path,
+    lang: str,
+    words: tuple[str, ...],
+) -> None:
+    load_demo(engine, years=(2024,))
+    served = (await api.get("/scores/2024", params={"parent": SJZ})).json()["items"]
+    body = (await api.get("/scores/2024/robustness", params={"parent": SJZ, "draws": 200, "seed": 0})).json()
+    pdf = await fetch_pdf(web, f"/reports/2024?parent={SJZ}&format=pdf&lang={lang}", tmp_path / "b.pdf")
+    text = pdf_text(pdf)
+    flowing = re.sub(r"\s+", "", text)  # a sentence may wrap anywhere, in either language
+    for w in words:
+        assert re.sub(r"\s+", "", w) in flowing, w
+    # the chart's lines as text: served rank, then the answer's 5th-95th percentile ranks
+    lines = re.findall(r"(?<![\d(–])(\d+) \((\d+)–(\d+)\)", text)
+    assert [(int(n), int(a), int(b)) for n, a, b in lines] == [
+        (s["rank"], i["p5_rank"], i["p95_rank"]) for s, i in zip(served, body["items"], strict=True)
+    ]

@@ -5,7 +5,10 @@ independent computations from the breakdowns, and every bad parameter as a probl
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import statistics as stats
 import subprocess
 import sys
@@ -13,11 +16,14 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 from sqlalchemy import Engine
 
+from app.api.exports import XLSX_TYPE
 from app.services.demo import load_demo
 from tests.api.helpers import assert_problem, release_changed_scheme
+from tests.api.test_pages import AUTH
 from tests.conftest import ROOT
 
 SJZ = "130100"
@@ -263,3 +269,168 @@ async def test_the_command_prints_the_summary_with_progress(
         cwd=ROOT,
     )
     assert bad.returncode == 2 and "must be a number from 0 to 0.9; received '2'" in bad.stderr
+
+
+def sheet_rows(book: Any, name: str) -> tuple[list[Any], list[Any], list[list[Any]]]:
+    """A sheet of an export: its Chinese headers (row 2), its codes (row 3) and the data rows."""
+    rows = [list(r) for r in book[name].iter_rows(values_only=True)]
+    return rows[1], rows[2], rows[3:]
+
+
+async def test_robustness_as_xlsx_holds_the_answer_and_the_served_ranks(demo: httpx.AsyncClient) -> None:
+    served = await ranking(demo)
+    params = {"parent": SJZ, "draws": 200, "seed": 5}
+    body = await robustness(demo, draws=200, seed=5)
+    r = await demo.get(f"/scores/{YEAR}/robustness", params={**params, "format": "xlsx"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == XLSX_TYPE
+    assert f'filename="robustness-{YEAR}.xlsx"' in r.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert book.sheetnames == ["地区", "概要", "假设"]
+    zh, codes, rows = sheet_rows(book, "地区")
+    assert zh[:3] == ["名义排名", "地区代码", "地区名称"]
+    assert codes == [
+        "nominal_rank",
+        "region",
+        "name_zh",
+        "name_en",
+        "nominal_total",
+        "nominal_tier",
+        "median_rank",
+        "p5_rank",
+        "p95_rank",
+        "mean_abs_rank_shift",
+        "p_tier.A",
+        "p_tier.B",
+        "p_tier.C",
+        "p_tier_change",
+    ]
+    col = {c: k for k, c in enumerate(codes)}
+    # the nominal columns against the ranking endpoint, the rest against the JSON answer
+    assert [(x[0], x[1], x[4], x[5]) for x in rows] == [
+        (s["rank"], s["region"], s["total"], s["tier"]) for s in served
+    ]
+    for x, i in zip(rows, body["items"], strict=True):
+        assert (x[col["median_rank"]], x[col["p5_rank"]], x[col["p95_rank"]]) == (
+            i["median_rank"],
+            i["p5_rank"],
+            i["p95_rank"],
+        )
+        assert [x[col[f"p_tier.{t}"]] for t in "ABC"] == [i["p_tier"][t] for t in "ABC"]
+        assert x[col["p_tier_change"]] == i["p_tier_change"]
+        assert x[col["p5_rank"]] <= x[col["nominal_rank"]] <= x[col["p95_rank"]]
+    _, _, summary = sheet_rows(book, "概要")
+    about = {x[0]: x[2] for x in summary}
+    assert about["mean_abs_rank_shift"] == body["summary"]["mean_abs_rank_shift"]
+    assert about["draws"] == 200 and about["regions"] == 22
+    _, _, assumed = sheet_rows(book, "假设")
+    stated = {x[0]: (x[2], x[3]) for x in assumed}
+    assert stated["seed"][0] == 5 and stated["weight_noise"][0] == 0.25
+    assert stated["sampled.band_edges"] == (body["assumptions"]["sampled"][1]["what"], "true")
+
+    csv_text = (await demo.get(f"/scores/{YEAR}/robustness", params={**params, "format": "csv"})).text
+    sections = csv_text.lstrip("\ufeff").split("\r\n\r\n")
+    lines = list(csv.reader(sections[0].splitlines()))
+    assert lines[0] == ["# 地区"] and lines[1] == codes
+    assert [(int(x[0]), x[1]) for x in lines[2:]] == [(s["rank"], s["region"]) for s in served]
+
+
+async def test_statistics_as_xlsx_holds_the_matrix_and_a_hand_computed_rho(demo: httpx.AsyncClient) -> None:
+    body = (await demo.get(f"/scores/{YEAR}/statistics", params={"parent": SJZ})).json()
+    r = await demo.get(f"/scores/{YEAR}/statistics", params={"parent": SJZ, "format": "xlsx"})
+    assert r.status_code == 200 and r.headers["content-type"] == XLSX_TYPE
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert book.sheetnames == [
+        "指标统计",
+        "相关系数",
+        "P值",
+        "相关性标记",
+        "克隆巴赫系数",
+        "指标一致性",
+        "有效权重",
+        "说明",
+    ]
+    codes = body["correlations"]["indicators"]
+    zh, head, rows = sheet_rows(book, "相关系数")
+    assert head == ["indicator", "name_zh", *codes]
+    assert zh[2 + codes.index("high_tech_enterprises")] == "高新技术企业数量"  # the seed table's name
+    assert [x[0] for x in rows] == codes
+    assert [x[2:] for x in rows] == body["correlations"]["matrix"]
+    assert [x[2:] for x in sheet_rows(book, "P值")[2]] == body["correlations"]["p_values"]
+    # one cell against Spearman by hand: Pearson correlation of the average ranks of the scores
+    per: dict[str, list[float]] = {}
+    for s in await ranking(demo):
+        b = (await demo.get(f"/scores/{YEAR}/{s['region']}")).json()
+        for d in b["dimensions"]:
+            for i in d["indicators"]:
+                per.setdefault(i["code"], []).append(i["score"])
+    a, c = "high_tech_enterprises", "tech_smes"
+    rank = lambda xs: [sum(y < x for y in xs) + (sum(y == x for y in xs) + 1) / 2 for x in xs]  # noqa: E731
+    assert rows[codes.index(a)][2 + codes.index(c)] == pytest.approx(
+        stats.correlation(rank(per[a]), rank(per[c])), abs=1e-4
+    )
+    _, head, rows = sheet_rows(book, "指标统计")
+    means = {x[0]: x[head.index("mean")] for x in rows}
+    assert means[a] == pytest.approx(stats.mean(per[a]), abs=1e-4)
+    _, _, alphas = sheet_rows(book, "克隆巴赫系数")
+    assert [(x[0], x[2]) for x in alphas] == [
+        (d["dimension"], d["cronbach_alpha"]) for d in body["dimensions"]
+    ]
+    _, _, weights = sheet_rows(book, "有效权重")
+    assert [(x[0], x[3]) for x in weights] == [
+        (w["indicator"], w["effective_weight"]) for w in body["effective_weights"]
+    ]
+
+
+async def test_sensitivity_as_xlsx_holds_the_indices_and_leave_one_out(demo: httpx.AsyncClient) -> None:
+    params = {"parent": SJZ, "n": 8}
+    body = (await demo.get(f"/scores/{YEAR}/sensitivity", params=params)).json()
+    r = await demo.get(f"/scores/{YEAR}/sensitivity", params={**params, "format": "xlsx"})
+    assert r.status_code == 200 and r.headers["content-type"] == XLSX_TYPE
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert book.sheetnames == ["敏感性指数", "逐一剔除指标", "说明", "假设"]
+    _, head, groups = sheet_rows(book, "敏感性指数")
+    assert [x[0] for x in groups] == ["weights", "band_edges", "assessed"]
+    for x, g in zip(groups, body["groups"], strict=True):
+        assert [x[head.index(k)] for k in ("first_order", "total", "total_p5", "total_p95")] == [
+            g["first_order"],
+            g["total"],
+            g["total_p5"],
+            g["total_p95"],
+        ]
+    _, head, loo = sheet_rows(book, "逐一剔除指标")
+    assert [(x[0], x[4], x[5]) for x in loo] == [
+        (x["indicator"], x["mean_abs_rank_change"], x["max_abs_rank_change"]) for x in body["leave_one_out"]
+    ]
+    stated = {x[0]: x[2] for x in sheet_rows(book, "假设")[2]}
+    assert stated["n"] == 8 and stated["evaluations"] == 40
+
+
+async def test_the_bulletin_charts_the_rank_intervals_and_the_correlations(demo: httpx.AsyncClient) -> None:
+    served = await ranking(demo)
+    # the bulletin draws 200 times with seed 0 under the default noises: the same as this answer
+    body = await robustness(demo, draws=200, seed=0)
+    stats_body = (await demo.get(f"/scores/{YEAR}/statistics", params={"parent": SJZ})).json()
+    async with httpx.AsyncClient(transport=demo._transport, base_url="http://innomon.test") as web:
+        page = (await web.get(f"/reports/{YEAR}?parent={SJZ}", headers=AUTH)).text
+    (intervals,) = re.findall(r'<svg[^>]*aria-labelledby="intervals-1-title.*?</svg>', page, re.S)
+    written = re.findall(r">(\d+) \((\d+)–(\d+)\)</text>", intervals)
+    # one line per county in rank order: the dot at the served rank, the whisker the answer's p5-p95
+    assert [int(n) for n, _, _ in written] == [s["rank"] for s in served]
+    assert [(int(a), int(b)) for _, a, b in written] == [(i["p5_rank"], i["p95_rank"]) for i in body["items"]]
+    names = re.findall(r'text-anchor="end">([^<]+)</text>', intervals)
+    assert names == [s["name_zh"] for s in served]
+    # every county's dot a marker of its tier's shape (tier A: circles of radius 3.2)
+    assert intervals.count("a3.2 3.2 0 1 0 6.4 0") == sum(s["tier"] == "A" for s in served)
+    (heat,) = re.findall(r'<svg[^>]*aria-labelledby="correlations-title.*?</svg>', page, re.S)
+    cells = re.findall(r'<text x="([\d.]+)" y="([\d.]+)">(-?[\d.]+|–)</text>', heat)
+    written = [v for _, _, v in sorted(cells, key=lambda c: (float(c[1]), float(c[0])))]
+    matrix = [v for row in stats_body["correlations"]["matrix"] for v in row]
+    k = len(stats_body["correlations"]["indicators"])
+    assert len(written) == len(matrix) == k * k
+    for w, v in zip(written, matrix, strict=True):
+        assert (w == "–") if v is None else float(w) == pytest.approx(v, abs=0.0051), (w, v)  # two decimals
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert "200 次抽样，随机种子 0" in text and "U[0.75, 1.25]" in text and "U[0.9, 1.1]" in text
+    unstable = len(body["summary"]["unstable_regions"])
+    assert f"{unstable} 个地区的类别在超过 20% 的抽样中改变" in text

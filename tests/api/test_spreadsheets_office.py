@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine
 
+from app.services.demo import load_demo
 from tests.api.helpers import CHANGAN, QIAOXI, SJZ, seed_period, seed_regions
 from tests.api.test_spreadsheets import column_of, row_of, stored
 
@@ -94,3 +95,36 @@ async def test_libreoffice_reads_exports_and_templates_and_saves_what_imports(
     assert imp.json()["sheets"]["数据"]["created"] == 2
     assert stored(engine)[(CHANGAN, "tech_smes")] == 321.0
     assert stored(engine)[(QIAOXI, "st_admin_body")] == "merged_office"
+
+
+async def test_libreoffice_reads_the_robustness_and_statistics_exports(
+    api: httpx.AsyncClient, engine: Engine, tmp_path: Path
+) -> None:
+    load_demo(engine, years=(2024,))
+    served = (await api.get("/scores/2024", params={"parent": SJZ})).json()["items"]
+    params = {"parent": SJZ, "draws": 100, "seed": 3}
+    body = (await api.get("/scores/2024/robustness", params=params)).json()
+    stats = (await api.get("/scores/2024/statistics", params={"parent": SJZ})).json()
+    robust = tmp_path / "robustness.xlsx"
+    robust.write_bytes(
+        (await api.get("/scores/2024/robustness", params={**params, "format": "xlsx"})).content
+    )
+    statistics = tmp_path / "statistics.xlsx"
+    statistics.write_bytes(
+        (await api.get("/scores/2024/statistics", params={"parent": SJZ, "format": "xlsx"})).content
+    )
+    out = tmp_path / "out"
+    soffice(out, CSV_FILTER, robust, statistics)  # the first sheet of each
+
+    regions = list(csv.reader((out / "robustness.csv").read_text(encoding="utf-8").splitlines()))
+    assert regions[1][:2] == ["名义排名", "地区代码"] and regions[2][7:9] == ["p5_rank", "p95_rank"]
+    # nominal rank and tier as the ranking serves them; the interval and p_tier as the JSON answer
+    assert [(int(r[0]), r[1], r[5]) for r in regions[3:]] == [
+        (s["rank"], s["region"], s["tier"]) for s in served
+    ]
+    assert [(int(r[7]), int(r[8]), float(r[13])) for r in regions[3:]] == [
+        (i["p5_rank"], i["p95_rank"], i["p_tier_change"]) for i in body["items"]
+    ]
+    rows = list(csv.reader((out / "statistics.csv").read_text(encoding="utf-8").splitlines()))
+    means = {r[0]: float(r[rows[2].index("mean")]) for r in rows[3:]}
+    assert means == {i["indicator"]: pytest.approx(i["mean"]) for i in stats["indicators"]}

@@ -67,6 +67,16 @@ def test_no_code_outside_the_rules_package_names_a_rule_kind() -> None:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         named = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
         assert not named & kinds, f"{path.relative_to(ROOT)} names rule kind(s) {named & kinds}"
+        # nor a comparison of a `.kind` with any kind's code ("assessed" included)
+        compared = {
+            c.value
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Compare)
+            and any(isinstance(x, ast.Attribute) and x.attr == "kind" for x in [n.left, *n.comparators])
+            for c in [n.left, *n.comparators]
+            if isinstance(c, ast.Constant) and c.value in rule_kinds()
+        }
+        assert not compared, f"{path.relative_to(ROOT)} compares a kind with {compared}"
         imported = {
             n.module
             for n in ast.walk(tree)

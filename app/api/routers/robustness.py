@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BeforeValidator
 
 from app.api.deps import DbDep, RegionCode, Year
+from app.api.exports import EXPORT_CONTENT, FormatQuery, exported
 from app.api.problems import responses
 from app.api.robustness_schemas import RobustnessRead, SensitivityRead, StatisticsRead
 from app.api.schemas import Level
 from app.robustness.model import Noise
 from app.services import robustness
 from app.services.robustness import LIMITS
+from app.spreadsheets import tables
 
 router = APIRouter(prefix="/scores", tags=["robustness"])
 
@@ -60,10 +62,15 @@ LevelQuery = Annotated[Level | None, Query(description="regions of this level")]
 _DEFAULT = {k: v[3] for k, v in LIMITS.items()}
 
 
-@router.get("/{year}/robustness", response_model=RobustnessRead, responses=responses(404, 422))
+@router.get(
+    "/{year}/robustness",
+    response_model=RobustnessRead,
+    responses={**EXPORT_CONTENT, **responses(404, 422)},
+)
 def get_robustness(
     year: Year,
     db: DbDep,
+    request: Request,
     parent: Parent = None,
     level: LevelQuery = "county",
     draws: Draws = int(_DEFAULT["draws"]),
@@ -71,13 +78,15 @@ def get_robustness(
     weight_noise: WeightNoise = _DEFAULT["weight_noise"],
     knot_noise: KnotNoise = _DEFAULT["knot_noise"],
     assessed_noise: AssessedNoise = _DEFAULT["assessed_noise"],
+    fmt: FormatQuery = None,
 ) -> Any:
     """Monte Carlo uncertainty of each region's rank and tier under draws of the scheme's
     judgement calls (weights, band edges, assessed points); the nominal ranking is the exact one
     `GET /scores/{year}` serves, and the draws are computed from the year's stored facts. A scope
-    without regions gives an empty answer (`regions: 0`, no items)."""
+    without regions gives an empty answer (`regions: 0`, no items). As XLSX: sheets of the
+    regions, the summary and the assumptions."""
     with db.read() as session:
-        return robustness.robustness(
+        body = robustness.robustness(
             session,
             year,
             parent,
@@ -86,12 +95,18 @@ def get_robustness(
             seed=seed,
             noise=Noise(weight_noise, knot_noise, assessed_noise),
         )
+    return exported(request, fmt, body, tables.robustness, "排名稳健性", "robustness")
 
 
-@router.get("/{year}/sensitivity", response_model=SensitivityRead, responses=responses(404, 422))
+@router.get(
+    "/{year}/sensitivity",
+    response_model=SensitivityRead,
+    responses={**EXPORT_CONTENT, **responses(404, 422)},
+)
 def get_sensitivity(
     year: Year,
     db: DbDep,
+    request: Request,
     parent: Parent = None,
     level: LevelQuery = "county",
     n: BaseSamples = int(_DEFAULT["n"]),
@@ -99,12 +114,14 @@ def get_sensitivity(
     weight_noise: WeightNoise = _DEFAULT["weight_noise"],
     knot_noise: KnotNoise = _DEFAULT["knot_noise"],
     assessed_noise: AssessedNoise = _DEFAULT["assessed_noise"],
+    fmt: FormatQuery = None,
 ) -> Any:
     """First-order and total Sobol indices of the mean absolute rank shift for each assumption
     group (Saltelli design, SALib's estimators, bootstrap 5-95 % intervals), and the rank impact
-    of leaving out each indicator."""
+    of leaving out each indicator. As XLSX: sheets of the indices, leave-one-out, notes and the
+    assumptions."""
     with db.read() as session:
-        return robustness.sensitivity_analysis(
+        body = robustness.sensitivity_analysis(
             session,
             year,
             parent,
@@ -113,12 +130,26 @@ def get_sensitivity(
             seed=seed,
             noise=Noise(weight_noise, knot_noise, assessed_noise),
         )
+    return exported(request, fmt, body, tables.sensitivity, "敏感性分析", "sensitivity")
 
 
-@router.get("/{year}/statistics", response_model=StatisticsRead, responses=responses(404, 422))
-def get_statistics(year: Year, db: DbDep, parent: Parent = None, level: LevelQuery = "county") -> Any:
+@router.get(
+    "/{year}/statistics",
+    response_model=StatisticsRead,
+    responses={**EXPORT_CONTENT, **responses(404, 422)},
+)
+def get_statistics(
+    year: Year,
+    db: DbDep,
+    request: Request,
+    parent: Parent = None,
+    level: LevelQuery = "county",
+    fmt: FormatQuery = None,
+) -> Any:
     """Per indicator: availability, moments with COINr's skew and kurtosis flags, ceiling and
     floor shares; Spearman correlations with p-values and flags; Cronbach's alpha per dimension;
-    effective weights."""
+    effective weights. As XLSX: one sheet per table (the correlation matrix and its p-values as
+    squares)."""
     with db.read() as session:
-        return robustness.statistics(session, year, parent, level)
+        body = robustness.statistics(session, year, parent, level)
+    return exported(request, fmt, body, tables.statistics, "指标统计", "statistics")

@@ -62,6 +62,10 @@ class Assessed(RuleKind):
     def sources(self) -> tuple[Source, ...]:
         return (self.source,)
 
+    @property
+    def assessed_element(self) -> str | None:
+        return self.source.elements[0]
+
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "source": self.source.describe()}
 

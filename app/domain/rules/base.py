@@ -205,6 +205,12 @@ class RuleKind(ABC):
     #: whether the indicator's value is a number (a plan target may aim at it)
     numeric_value: ClassVar[bool] = True
 
+    @property
+    def assessed_element(self) -> str | None:
+        """The element whose value is taken as the indicator's points (an assessor's score), for
+        analyses that vary the judgement calls; None when the points are computed from data."""
+        return None
+
     @classmethod
     @abstractmethod
     def from_spec(cls, spec: Mapping[str, Any], source: object, ctx: SpecContext) -> RuleKind | None:
