@@ -95,5 +95,11 @@ def percent_change(rate: Decimal) -> Text:
     return Text(f"{p}%", f"{p}%")
 
 
+def spaced(zh: str) -> str:
+    """Chinese text followed by more: a space after a number or sign ('66.33% 提高'), none after
+    a Chinese character ('397 家提高')."""
+    return zh if not zh or ord(zh[-1]) > 0x2E7F else zh + " "
+
+
 def join(parts: list[Text], zh_sep: str = "；", en_sep: str = "; ") -> Text:
     return Text(zh_sep.join(p.zh for p in parts), en_sep.join(p.en for p in parts))

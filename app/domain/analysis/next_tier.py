@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from app.domain.analysis.simulate import Changes, apply_changes, changes_of, rescore
 from app.domain.facts import Facts
 from app.domain.numbers import ONE, ZERO, fmt, json_object
-from app.domain.phrasing import Text, amount, name, points
+from app.domain.phrasing import Text, amount, name, points, spaced
 from app.domain.problems import InvalidInput
 from app.domain.rules.base import Bound, GapContext, IndicatorRef
 from app.domain.scheme import Indicator, Scheme, Tier
@@ -283,7 +283,7 @@ def _trim(
     nm, a, b = name(el), amount(el, start), amount(el, value)
     verb = Text("提高", "raise") if value >= start else Text("降低", "lower")
     text = Text(
-        f"将{nm.zh}由 {a.zh} {verb.zh}到 {b.zh}（恰好达到该类）",
+        f"将{nm.zh}由 {spaced(a.zh)}{verb.zh}到 {b.zh}（恰好达到该类）",
         f"{verb.en} {nm.en} from {a.en} to {b.en} (just enough for the tier)",
     )
     step = Step(last.indicator, text.en, Changes(values={element: value}), t - prev_total, t, text)

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, NamedTuple
 from app.domain.elements import NUMERIC_KINDS, Element, ElementKind, Level, Registry, Value
 from app.domain.facts import Facts, RegistryItem
 from app.domain.numbers import ONE, ZERO
-from app.domain.phrasing import Text, amount, lower_first, name, percent_change, quantity
+from app.domain.phrasing import Text, amount, lower_first, name, percent_change, quantity, spaced
 from app.domain.problems import Problem
 from app.domain.sources import ElementSource, RatioSource, Source
 
@@ -263,7 +263,7 @@ class GapContext:
         pct = percent_change(rate)
         nm, before, after = name(el), amount(el, base), amount(el, limit)
         text = Text(
-            f"{nm.zh}一年内至多{verb.zh} {pct.zh}：由 {before.zh} 至 {after.zh}",
+            f"{nm.zh}一年内至多{verb.zh} {pct.zh}：由 {spaced(before.zh)}至 {after.zh}",
             f"{nm.en} may {verb.en} by at most {pct.en} in a year: from {before.en} to {after.en}",
         )
         return held, Bound(element, None, None, base, limit, rate, binding, text)
@@ -282,7 +282,7 @@ class GapContext:
         n = t.max_new_per_year
         text = Text(
             f"{t.name_zh}每年至多新增 {n} 个（现有 {before} 个）",
-            f"at most {n} new {lower_first(t.name_en)} a year ({before} now)",
+            f"{t.name_en}: at most {n} new a year ({before} now)",
         )
         bound = Bound(None, registry, type_, Decimal(before), Decimal(n), None, wanted > room, text)
         return min(wanted, room), bound
@@ -402,7 +402,9 @@ def change_text(ctx: GapContext, facts: Facts, element: str, new: Decimal, held:
     else:
         frm = ctx.amount(element, old)
         verb = Text("提高", "raise") if new >= old else Text("降低", "lower")
-        out = Text(f"将{nm.zh}由 {frm.zh} {verb.zh}到 {to.zh}", f"{verb.en} {nm.en} from {frm.en} to {to.en}")
+        out = Text(
+            f"将{nm.zh}由 {spaced(frm.zh)}{verb.zh}到 {to.zh}", f"{verb.en} {nm.en} from {frm.en} to {to.en}"
+        )
     if held is not None:
         hn, hv = ctx.element_text(held), ctx.amount(held, facts.values.get(held))
         out = out + Text(f"（{hn.zh}保持 {hv.zh}）", f", holding {hn.en} at {hv.en}")

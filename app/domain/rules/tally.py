@@ -228,7 +228,7 @@ class Tally(RuleKind):
                 item, left = ctx.item_text(self.registry, type_, level), points(room)
                 text = Text(
                     f"新增 {n} 个{item.zh}，补足{ind.text.zh}上限内剩余的 {left.zh}",
-                    f"{n} more {item.en} fill the room of {left.en} under the cap",
+                    f"{item.en}: {n} more fill the room of {left.en} under the cap",
                 )
                 _, bound = ctx.new_items_room(facts, self.registry, type_, n)
                 proposals.append(
