@@ -54,7 +54,7 @@ PATH_METHOD = (
     "least relative change is taken, and a banded or assessed one is lowered to the least value "
     "that still reaches it. "
     "Every move keeps within a plausible change in one year from the stored values (the scheme's "
-    "bounds: an element's max_yearly_change, a registry type's max_new_per_year): a banded input "
+    "[bounds]: a relative change per element, a number of new items per registry type): a banded input "
     "stops at its bound, a bracket out of reach within it is not offered, an item type out of room "
     "gives way to the next best type. `bounds` lists the bounds of the moves considered, binding "
     "when a move stopped at one. "
