@@ -125,10 +125,18 @@ def test_gap_options_beyond_the_bounds_are_kept_and_flagged() -> None:
     assert (nxt.indicator_gain, nxt.gain, nxt.total) == (D(2), D("3.25"), D("73.82"))
     assert nxt.within_bounds is False
     (bound,) = nxt.bounds
-    assert (bound.element, bound.current, bound.limit, bound.binding) == ("high_tech_enterprises", 20, 30, True)
+    assert (bound.element, bound.current, bound.limit, bound.binding) == (
+        "high_tech_enterprises",
+        20,
+        30,
+        True,
+    )
     assert nxt.text is not None
     assert nxt.text.zh == "将高新技术企业数量由 20 家提高到 40 家：高新技术企业数量达到 40 家（下一档）"
-    assert nxt.text.en == "raise high-tech enterprises from 20 to 40: high-tech enterprises reaches 40 (the next band)"
+    assert (
+        nxt.text.en
+        == "raise high-tech enterprises from 20 to 40: high-tech enterprises reaches 40 (the next band)"
+    )
     assert nxt.to_dict()["description"] == nxt.text.en and nxt.to_dict()["within_bounds"] is False
     # a ratio raises its numerator holding its denominator, bounded by the numerator's bound
     share = next(i for i in g.indicators if i.code == "tech_smes_per_thousand")
