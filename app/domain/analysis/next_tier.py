@@ -188,7 +188,14 @@ def path_to_next_tier(scheme: Scheme, facts: Facts, region: str | None = None) -
     verified = rescore(scheme, facts, changes, region)  # the claim is this re-score, nothing else
     reachable = verified.total >= tier.min_score
     text = _path_text(
-        scheme, tier, base.total, verified.total, len(steps), reachable, bool(bounds), base.complete
+        scheme,
+        tier,
+        base.total,
+        verified.total,
+        len(steps),
+        reachable,
+        any(b.binding for b in bounds.values()),
+        base.complete,
     )
     return PathToTier(
         base.tier.code,

@@ -368,7 +368,8 @@ class RuleKind(ABC):
 
     def gap(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> GapReading:
         """Changes that win back points of an indicator below its max."""
-        return GapReading([], EMPTY, f"the {self.kind} rule proposes no changes")
+        text = Text(f"{self.kind} 计分规则不提出改进建议", f"the {self.kind} rule proposes no changes")
+        return GapReading([], EMPTY, text.en, text)
 
     def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
         """The next moves toward a better total (one step each), for the path to the next tier."""
