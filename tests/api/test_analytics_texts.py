@@ -90,3 +90,13 @@ async def test_no_analytics_text_names_a_code(api: httpx.AsyncClient, engine: En
     maker = next(p for p in progress["items"] if p["target"]["subject"] == "maker_space")
     assert maker["statement_zh"] == "到 2025 年国家级及以上众创空间达到 2 个"
     assert checked > 1000
+
+
+async def test_the_scheme_shows_its_yearly_bounds(api: httpx.AsyncClient) -> None:
+    # as declared in app/schemes/hebei-county-2019.toml's [bounds]: defaults 0.5 and 2, exceptions
+    bounds = (await api.get("/schemes/hebei-county-2019")).json()["bounds"]
+    elements, types = bounds["elements"], bounds["types"]
+    assert (elements["fiscal_st_expenditure"], elements["agri_industrialization_rate"]) == (1, 0.2)
+    assert elements["tech_smes"] == 0.5 and "st_admin_body" not in elements
+    assert "st_management_innovation_score" not in elements  # assessed: not a growth
+    assert (types["high_tech_zone"], types["innovative_county"], types["key_lab"]) == (1, 1, 2)
