@@ -161,7 +161,9 @@ def cmd_targets_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
 
     def progress(i: int, n: int, status: str, data: Any) -> None:
         print(
-            f"  [{i + 1}/{n}] {status:<9} {data.region_code} {targets.describe(data)}", file=err, flush=True
+            f"  [{i + 1}/{n}] {status:<9} {data.region_code} {targets.describe(data, scheme)}",
+            file=err,
+            flush=True,
         )
 
     try:

@@ -103,6 +103,8 @@ class RoundSummaryRead(BaseModel):
     rank_changes: RankChanges = Field(
         description="competition ranks within the scope; a rise of 5 places is up_5_9"
     )
+    summary_zh: str = Field(description="the round in a sentence, in Chinese")
+    summary_en: str = Field(description="the round in a sentence, in English")
 
 
 # -------------------------------------------------------------------------------------- trend
@@ -261,6 +263,24 @@ class FlagState(BaseModel):
     points: Number
 
 
+class BoundRead(BaseModel):
+    """A plausible change in one year a move or option was held to (the scheme's [bounds])."""
+
+    element: str | None = Field(None, description="the element bounded (element bounds)")
+    registry: str | None = Field(None, description="the registry (bounds on new items of a type)")
+    type: str | None = Field(None, description="the registry type (bounds on new items of a type)")
+    current: Number = Field(description="the stored value; items: how many of the type count now")
+    limit: Number = Field(
+        description="the furthest value within one year's change; items: the most new items a year"
+    )
+    max_yearly_change: Number | None = Field(
+        None, description="element bounds: the relative change allowed in a year (0.5 = 50 %)"
+    )
+    binding: bool = Field(description="the move or option asked more than the bound allows")
+    zh: str
+    en: str
+
+
 #: the fields a rule kind of contract v1 set on an option; `inputs` says the same for every kind
 _V1 = "contract v1, set by some rule kinds; `inputs` holds the same for every kind"
 
@@ -272,7 +292,13 @@ class GapOption(BaseModel):
         description="the rule kind's name for the option, e.g. next_knot, max, one_item, choice, flag, "
         "next_bracket"
     )
-    description: str
+    description: str = Field(description="the option in English (the same as description_en)")
+    description_zh: str = Field(description="the option in Chinese, elements named by name and unit")
+    description_en: str
+    within_bounds: bool = Field(
+        description="false when the option asks more than one year plausibly brings (see bounds)"
+    )
+    bounds: list[BoundRead] = Field(description="the yearly bounds the option was measured against")
     changes: ChangesRead
     inputs: list[InputChange] = Field(description="the inputs the option changes, from -> to")
     points_gained: Number = Field(description="points the indicator gains (indicator_gain)")
@@ -306,7 +332,9 @@ class IndicatorGap(BaseModel):
     best_gain: Number
     value: Number | str | None
     missing_inputs: list[str]
-    note: str | None
+    note: str | None = Field(description="English (the same as note_en)")
+    note_zh: str | None
+    note_en: str | None
     options: list[GapOption] = Field(description="sorted by gain, highest first")
     reading: dict[str, Any] = Field(
         description="the rule kind's own reading of the gap, e.g. the next knot or bracket, the room "
@@ -333,7 +361,9 @@ class IndicatorGap(BaseModel):
 
 class Step(BaseModel):
     indicator: str
-    description: str
+    description: str = Field(description="English (the same as description_en)")
+    description_zh: str
+    description_en: str
     changes: ChangesRead
     gain: Number
     total: Number
@@ -344,9 +374,17 @@ class PathToTier(BaseModel):
     tier: str | None = Field(description="the next tier; null in the top tier")
     threshold: Number | None
     points_needed: Number
-    reachable: bool
+    reachable: bool = Field(description="whether the moves, within the yearly bounds, reach the tier")
     method: str
-    note: str
+    note: str = Field(description="English (the same as note_en)")
+    note_zh: str = Field(
+        description="the path in a sentence; when out of reach, the points reachable within the "
+        "bounds against the points needed"
+    )
+    note_en: str
+    bounds: list[BoundRead] = Field(
+        description="the yearly bounds of the moves considered; binding: a move stopped at it"
+    )
     steps: list[Step]
     changes: ChangesRead = Field(description="all steps together: post them to simulate")
     total: Number = Field(description="the re-scored total of `changes`")
@@ -395,6 +433,8 @@ class DepartmentPart(BaseModel):
     available: Number
     lost: Number
     missing_inputs: list[str] = Field(description="elements this department posts that are missing")
+    summary_zh: str = Field(description="the department's part in a sentence, in Chinese")
+    summary_en: str = Field(description="the department's part in a sentence, in English")
     indicators: list[DepartmentIndicator]
 
 

@@ -136,6 +136,11 @@ class SchemeDetail(SchemeSummary):
         description="rules between elements of one region and year: {code, left, operator, right, "
         "severity: error|warning, message_zh, message_en}",
     )
+    bounds: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="the plausible change in one year the next-tier path keeps to (docs/analytics.md): "
+        "{elements: {code: max_yearly_change}, types: {registry type: max_new_per_year}}",
+    )
 
 
 # ----------------------------------------------------------------------------------- regions

@@ -75,6 +75,9 @@ class Element(Named):
     optional: bool = False
     #: set for elements that are the denominator of a ratio: zero is then invalid input
     denominator_of: tuple[str, ...] = ()
+    #: the most a value plausibly changes in one year, relative (0.5: +/-50 %); None: not bounded
+    #: (choices, flags, assessed scores). The scheme's [bounds] table sets it.
+    max_yearly_change: Decimal | None = None
 
     @property
     def choice_codes(self) -> tuple[str, ...]:
@@ -141,6 +144,8 @@ def _to_decimal(raw: object) -> Decimal:
 @dataclass(frozen=True)
 class RegistryType(Named):
     registry: str
+    #: the most new items of this type (any level) plausible in one year; None: not bounded
+    max_new_per_year: int | None = None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,14 @@ from app.domain.scheme import (
 
 SCHEME_PACKAGE = "app.schemes"
 
+#: plausible change in one year when the scheme's [bounds] table does not say: +/-50 % for
+#: numbers, counts and percentages, 2 new registry items of a type
+DEFAULT_MAX_YEARLY_CHANGE = Decimal("0.5")
+DEFAULT_MAX_NEW_PER_YEAR = 2
+#: the kinds of element whose yearly change is bounded (choices, flags and assessed scores are
+#: decisions, not growth)
+BOUNDED_KINDS = frozenset({ElementKind.NUMBER, ElementKind.COUNT, ElementKind.PERCENT})
+
 
 def plain(obj: Any) -> Any:
     """A JSON-ready copy of a definition (`to_json`: Decimals become ints or exact decimal floats)."""
@@ -244,6 +252,8 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
     if weights != total:
         ck.add("total", f"is {total} but the dimension weights add up to {weights}")
 
+    elements, registries = _with_bounds(ck, data.get("bounds"), elements, registries)
+
     # A zero denominator is invalid input: mark each element that divides.
     divides: dict[str, list[str]] = {}
     for d in dimensions:
@@ -282,6 +292,84 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
     )
     plan_for(scheme)  # compiled once, here, and kept on the scheme
     return scheme
+
+
+def _with_bounds(
+    ck: _Checker,
+    raw: object,
+    elements: dict[str, Element],
+    registries: dict[str, Registry],
+) -> tuple[dict[str, Element], dict[str, Registry]]:
+    """The elements and registries with the plausible yearly changes of the scheme's optional
+    [bounds] table: `max_yearly_change` (default for numbers, counts, percentages),
+    `max_new_per_year` (default per registry type), `elements.<code>` and `types.<code>` overrides.
+    The next-tier path and the gap options keep within them (docs/analytics.md)."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        ck.add("bounds", "must be a table")
+        return elements, registries
+
+    def rate(v: object, where: str) -> Decimal | None:
+        if isinstance(v, bool) or not isinstance(v, int | Decimal) or not ZERO < Decimal(v) <= 100:
+            ck.add(where, f"must be a number greater than 0 and at most 100 (+10000 %), not {v!r}")
+            return None
+        return Decimal(v)
+
+    def count(v: object, where: str) -> int | None:
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 1000:
+            ck.add(where, f"must be a whole number from 0 to 1000, not {v!r}")
+            return None
+        return v
+
+    default_rate = rate(raw.get("max_yearly_change", DEFAULT_MAX_YEARLY_CHANGE), "bounds.max_yearly_change")
+    default_new = count(raw.get("max_new_per_year", DEFAULT_MAX_NEW_PER_YEAR), "bounds.max_new_per_year")
+    per_element = raw.get("elements", {})
+    per_type = raw.get("types", {})
+    for key, table in (("elements", per_element), ("types", per_type)):
+        if not isinstance(table, Mapping):
+            ck.add(f"bounds.{key}", "must be a table")
+    for key in raw:
+        if key not in ("max_yearly_change", "max_new_per_year", "elements", "types"):
+            ck.add(
+                f"bounds.{key}", "unknown key; expected max_yearly_change, max_new_per_year, elements, types"
+            )
+    per_element = per_element if isinstance(per_element, Mapping) else {}
+    per_type = per_type if isinstance(per_type, Mapping) else {}
+    out_elements = dict(elements)
+    declared: dict[str, Decimal | None] = {}
+    for code, v in per_element.items():
+        where = f"bounds.elements.{code}"
+        el = elements.get(code)
+        if el is None:
+            ck.add(where, f"unknown element {code!r}")
+        elif el.kind not in BOUNDED_KINDS:
+            ck.add(
+                where, f"element {code!r} is a {el.kind}: only numbers, counts and percentages are bounded"
+            )
+        else:
+            declared[code] = rate(v, where)
+    for code, el in elements.items():
+        if el.kind in BOUNDED_KINDS:
+            r = declared.get(code, default_rate)
+            out_elements[code] = Element(**{**el.__dict__, "max_yearly_change": r})
+    known = {t.code for r in registries.values() for t in r.types}
+    for code, v in per_type.items():
+        where = f"bounds.types.{code}"
+        if code not in known:
+            ck.add(where, f"unknown registry type {code!r}")
+        else:
+            count(v, where)
+    out_registries = {}
+    for rc, reg in registries.items():
+        types = []
+        for t in reg.types:
+            n = per_type.get(t.code, default_new)
+            types.append(
+                RegistryType(**{**t.__dict__, "max_new_per_year": n if isinstance(n, int) else None})
+            )
+        out_registries[rc] = Registry(**{**reg.__dict__, "types": tuple(types)})
+    return out_elements, out_registries
 
 
 def parse_toml(text: str) -> dict[str, Any]:

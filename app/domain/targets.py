@@ -30,6 +30,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from app.domain.numbers import ZERO, canonical, check_precision, json_object
+from app.domain.phrasing import Text, lower_first, quantity
+from app.domain.phrasing import name as named
 from app.domain.problems import Problem
 from app.domain.scheme import NUMBER_LIMIT, NUMERIC_KINDS, Scheme
 
@@ -261,3 +263,106 @@ def count_items(
     limit = ranks.get(level, len(ranks)) if level else len(ranks)
     wanted = set(types)
     return Decimal(sum(1 for t, lv in items if t in wanted and ranks.get(lv, len(ranks)) <= limit))
+
+
+# ------------------------------------------------------------------------------ sentences
+
+
+def subject_text(scheme: Scheme, kind: str, subject: str, level: str) -> tuple[Text, str]:
+    """What a target is about, named for people, and the unit of its values: an indicator or
+    element by its names; registry types by theirs, at a level or above; the total for a tier."""
+    if kind == "tier":
+        return Text("总分", "the total"), "分"
+    if kind == "count":
+        types = [t for r in scheme.registries.values() for t in r.types if t.code in subject.split(",")]
+        zh = "、".join(t.name_zh for t in types) or subject
+        en = ", ".join(lower_first(t.name_en) for t in types) or subject
+        lv = scheme.levels.get(level)
+        if lv is not None:
+            return Text(f"{lv.name_zh}及以上{zh}", f"{en} at {lower_first(lv.name_en)} level or above"), "个"
+        return Text(zh, en), "个"
+    for ind in scheme.indicators:
+        if ind.code == subject:
+            return named(ind), ind.unit
+    el = scheme.elements.get(subject)
+    if el is not None:
+        return named(el), el.unit
+    return Text(subject, subject), ""
+
+
+def statement(
+    scheme: Scheme,
+    kind: str,
+    subject: str,
+    level: str,
+    threshold: Decimal | None,
+    by_year: int,
+    base_year: int,
+) -> Text:
+    """The target in one line: '到 2025 年高新技术企业数量达到 90 家' / 'high-tech enterprises at
+    least 90 by 2025'."""
+    what, unit = subject_text(scheme, kind, subject, level)
+    if kind == "tier":
+        tier = next((t for t in scheme.tiers if t.code == subject), None)
+        tz, te = (tier.name_zh, tier.name_en) if tier else (subject, subject)
+        return Text(f"到 {by_year} 年达到{tz}或更好", f"{te} or better by {by_year}")
+    if kind == "increase":
+        return Text(
+            f"{what.zh}在 {base_year + 1}—{by_year} 年逐年提高",
+            f"{what.en} higher every year {base_year + 1}-{by_year}",
+        )
+    goal = quantity(threshold, unit)
+    return Text(f"到 {by_year} 年{what.zh}达到 {goal.zh}", f"{what.en} at least {goal.en} by {by_year}")
+
+
+def progress_text(scheme: Scheme, kind: str, subject: str, level: str, by_year: int, p: Progress) -> Text:
+    """Why a target has its status, in zh and en, the subject named and the values with units."""
+    what, unit = subject_text(scheme, kind, subject, level)
+
+    def q(x: Decimal | None) -> Text:
+        return quantity(x, unit)
+
+    if kind == "increase":
+        steps = p.years[1:]
+        fell = [str(y) for y, _, up in steps if up is False]
+        unknown = [str(y) for y, _, up in steps if up is None]
+        first = p.years[0][0] + 1 if p.years else by_year
+        if fell:
+            return Text(
+                f"{what.zh}在 {'、'.join(fell)} 年没有提高", f"{what.en} did not rise in {', '.join(fell)}"
+            )
+        if unknown:
+            return Text(
+                f"{'、'.join(unknown)} 年缺少{what.zh}的可比数值",
+                f"no value of {what.en} to compare in {', '.join(unknown)}",
+            )
+        if not steps:
+            return Text("尚无可比较的年份", "no year to compare yet")
+        return Text(
+            f"{what.zh}在 {first}—{p.as_of} 年逐年提高", f"{what.en} rose every year {first}-{p.as_of}"
+        )
+    cur, goal = q(p.current), q(p.goal)
+    if p.status == "met":
+        return Text(
+            f"{what.zh}为 {cur.zh}，已达到目标 {goal.zh}",
+            f"{what.en} is {cur.en}: the goal of {goal.en} is met",
+        )
+    if p.status == "missed":
+        now = (
+            Text(f"{what.zh}为 {cur.zh}", f"{what.en} is {cur.en}")
+            if p.current is not None
+            else Text(f"{what.zh}没有数值", f"{what.en} has no value")
+        )
+        return Text(
+            f"{by_year} 年已过：{now.zh}，未达到目标 {goal.zh}",
+            f"{by_year} has passed: {now.en}, short of the goal of {goal.en}",
+        )
+    if p.current is None:
+        return Text(f"{p.as_of} 年没有{what.zh}的数值", f"no value of {what.en} for {p.as_of}")
+    exp = q(p.expected)
+    side = Text("不低于", "at or above") if p.status == "on_track" else Text("低于", "below")
+    return Text(
+        f"{what.zh}为 {cur.zh}，{side.zh}按线性进度 {p.as_of} 年应达到的 {exp.zh}（{by_year} 年目标 {goal.zh}）",
+        f"{what.en} is {cur.en}, {side.en} the {exp.en} the linear path to {goal.en} by {by_year} "
+        f"expects in {p.as_of}",
+    )

@@ -49,8 +49,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "path_top": ("已处于最高类别。", "Already in the top tier."),
     "path_need": ("距 {tier} 类还差 {points} 分", "{points} points short of tier {tier}"),
     "path_unreachable": (
-        "在现行指标体系下无法达到 {tier} 类。",
-        "Tier {tier} cannot be reached under this scheme.",
+        "一年的合理变动之内无法达到 {tier} 类：",
+        "Tier {tier} is out of reach within one year's plausible changes:",
     ),
     "path_total": (
         "完成以上各步后总分 {total}，类别 {tier}",

@@ -18,6 +18,7 @@ from app.db import repositories as repo
 from app.db.tables import Period
 from app.domain import Breakdown, Facts, InvalidInput, Problem, Scheme, analysis, score
 from app.domain.analysis import Changes, Place, Standing
+from app.domain.analysis.sentences import department_text, round_text
 from app.domain.numbers import json_number
 from app.services import schemes, timeliness
 from app.services.errors import NotFound
@@ -82,6 +83,7 @@ def round_summary(
     summary = analysis.round_summary(
         year, current, previous, places, [t.code for t in scheme.tiers], previous_year=year - 1
     )
+    text = round_text(summary, scheme)
     return {
         "scheme": scheme.code,
         "period_status": status,
@@ -89,6 +91,8 @@ def round_summary(
         "parent": parent,
         "level": level,
         **summary.to_dict(places),
+        "summary_zh": text.zh,
+        "summary_en": text.en,
     }
 
 
@@ -219,6 +223,11 @@ def _names(scheme: Scheme, dept: str) -> dict[str, str | None]:
     return {"name_zh": d.name_zh if d else None, "name_en": d.name_en if d else None}
 
 
+def _department_summary(scheme: Scheme, p: analysis.DepartmentPart) -> dict[str, str]:
+    text = department_text(scheme, p.code, p.earned, p.available, p.lost, p.missing_inputs)
+    return {"summary_zh": text.zh, "summary_en": text.en}
+
+
 def department_decomposition(session: Session, year: int, region: str) -> dict[str, Any]:
     period = get_period(session, year)
     get_region(session, region)
@@ -242,6 +251,7 @@ def department_decomposition(session: Session, year: int, region: str) -> dict[s
                 "available": json_number(p.available),
                 "lost": json_number(p.lost),
                 "missing_inputs": list(p.missing_inputs),
+                **_department_summary(scheme, p),
                 "indicators": [
                     {
                         "indicator": s.indicator,

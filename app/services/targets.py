@@ -31,6 +31,8 @@ from app.domain.targets import (
     increase_progress,
     normalise_types,
     parse_threshold,
+    progress_text,
+    statement,
     threshold_progress,
     tier_goal,
 )
@@ -352,8 +354,14 @@ def import_targets(
     return ImportCounts(**counts)
 
 
-def describe(data: TargetInput) -> str:
-    """One line for people: 'value high_tech_enterprises >= 90 by 2025'."""
+def describe(data: TargetInput, scheme: Scheme | None = None) -> str:
+    """One line for people: 'high-tech enterprises at least 90 家 by 2025 / 到 2025 年高新技术企业
+    数量达到 90 家' with the scheme, 'value high_tech_enterprises >= 90 by 2025' without."""
+    if scheme is not None:
+        said = statement(
+            scheme, data.kind, data.subject, data.level or "", data.threshold, data.by_year, data.base_year
+        )
+        return f"{said.zh} / {said.en}"
     n = "" if data.threshold is None else format(data.threshold.normalize(), "f")
     if data.kind == "count":
         return (
@@ -448,6 +456,10 @@ def target_progress(scheme: Scheme, facts: _Facts, t: Target, year: int) -> dict
         assert goal is not None  # value and count targets always have a threshold (checked on write)
         p = threshold_progress(goal, t.by_year, t.base_year, year, series)
     out = p.to_dict()
+    reason = progress_text(scheme, t.kind, t.subject, t.level, t.by_year, p)
+    out["reason_zh"], out["reason_en"] = reason.zh, reason.en
+    said = statement(scheme, t.kind, t.subject, t.level, t.threshold, t.by_year, t.base_year)
+    out["statement_zh"], out["statement_en"] = said.zh, said.en
     out["current_tier"] = facts.tier(p.as_of, region) if t.kind == "tier" else None
     return out
 

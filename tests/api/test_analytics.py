@@ -247,7 +247,11 @@ async def test_gaps_of_the_worked_example(api: httpx.AsyncClient) -> None:
     # an empty region: ratios without their denominators are named, not guessed
     empty = (await api.get(f"/scores/2020/{QIAOXI}/gaps")).json()
     rd = next(i for i in empty["indicators"] if i["indicator"] == "rd_intensity")
-    assert rd["options"] == [] and "industrial_revenue" in rd["note"]
+    assert (
+        rd["options"] == []
+        and "main business revenue" in rd["note"]
+        and "规上工业企业主营业务收入" in rd["note_zh"]
+    )
     assert_problem(await api.get("/scores/2021/130102/gaps"), 404)
     assert_problem(await api.get("/scores/2020/139999/gaps"), 404)
 

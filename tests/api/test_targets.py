@@ -298,7 +298,11 @@ async def test_cli_imports_the_shipped_changan_targets_idempotently(
     assert cli.main(["targets", "import", "changan"]) == 0
     out, err = capsys.readouterr()
     assert out.strip() == "targets: 18 created, 0 updated, 0 unchanged"
-    assert "[1/18] created" in err and "[18/18] created   130102 tier A or better by 2025" in err
+    assert (
+        "[1/18] created" in err
+        and "[18/18] created   130102 到 2025 年达到A类（第一梯队）或更好 / Tier A (first echelon) or better by 2025"
+        in err
+    )
     assert cli.main(["targets", "import", "changan"]) == 0
     assert capsys.readouterr().out.strip() == "targets: 0 created, 0 updated, 18 unchanged"
     listed = (await api.get("/targets", params={"region": CHANGAN})).json()

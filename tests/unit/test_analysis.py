@@ -310,7 +310,9 @@ def test_gaps_of_the_worked_example() -> None:
 def test_a_missing_denominator_is_named_not_guessed() -> None:
     g = gaps(SCHEME, Facts(2020, {"fiscal_st_expenditure": D(3000)}))
     share = next(i for i in g.indicators if i.code == "fiscal_st_share")
-    assert share.options == () and share.note is not None and "public_expenditure" in share.note
+    assert share.options == () and share.note is not None and share.note_text is not None
+    # the denominator named by its names in the scheme (elements.public_expenditure), not its code
+    assert "general public budget expenditure" in share.note and "地方公共财政支出" in share.note_text.zh
     # a missing plain element can be suggested: post it at the knot
     smes = next(i for i in g.indicators if i.code == "tech_smes")
     assert smes.options[-1].changes.values == {"tech_smes": D(100)}

@@ -222,7 +222,11 @@ def test_a_zero_or_absent_denominator_scores_zero_and_is_reported(denominator: D
     assert dict(share.explanation) == expected
     assert score(scheme, f, explain=False).total == b.total == D(4)  # 5000 -> 4 points
     g = {i.code: i for i in gaps(scheme, f).indicators}["fiscal_st_share"]
-    assert g.options == () and g.note == "post public_expenditure first: the ratio needs its denominator"
+    assert (
+        g.options == ()
+        and g.note
+        == "post local general public budget expenditure first: the ratio needs it as its denominator"
+    )
     # the test scheme's lower-is-better ratio too
     steps = one(
         STEPS,

@@ -74,6 +74,19 @@ def detail(s: Scheme) -> dict[str, Any]:
             for d in s.dimensions
         ],
         "consistency": [r.to_dict() for r in s.consistency],
+        "bounds": {
+            "elements": {
+                e.code: json_number(e.max_yearly_change)
+                for e in s.elements.values()
+                if e.max_yearly_change is not None
+            },
+            "types": {
+                t.code: t.max_new_per_year
+                for r in s.registries.values()
+                for t in r.types
+                if t.max_new_per_year is not None
+            },
+        },
     }
 
 

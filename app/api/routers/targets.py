@@ -119,7 +119,11 @@ class TargetProgress(BaseModel):
         description="current / goal x 100; increase targets: share of years risen"
     )
     status: Status
-    reason: str
+    reason: str = Field(description="why the status, briefly (numbers only)")
+    reason_zh: str = Field(description="why the status, in Chinese: the subject by name, values with units")
+    reason_en: str = Field(description="why the status, in English: the subject by name, values with units")
+    statement_zh: str = Field(description="the target in one line, in Chinese")
+    statement_en: str = Field(description="the target in one line, in English")
     current_tier: str | None = Field(description="tier targets: the tier in as_of")
     years: list[YearStep] | None = Field(None, description="increase targets: each year's value")
 

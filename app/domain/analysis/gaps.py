@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from app.domain.analysis.next_tier import PathToTier, gap_context, path_to_next_tier
+from app.domain.analysis.next_tier import PathToTier, gap_context, indicator_ref, path_to_next_tier
 from app.domain.analysis.simulate import Changes, changes_of, rescore
 from app.domain.facts import Facts
 from app.domain.numbers import ZERO, json_object, round_value
+from app.domain.phrasing import Text
 from app.domain.problems import InvalidInput
-from app.domain.rules.base import IndicatorRef, Proposal
+from app.domain.rules.base import Bound, Proposal
 from app.domain.scheme import Indicator, Scheme
 from app.domain.scoring import score
 
@@ -33,12 +34,24 @@ class Option:
     detail: Mapping[str, Any] = field(default_factory=dict)
     #: the generic form of the change: per element or registry (type, level), from -> to
     inputs: tuple[Mapping[str, Any], ...] = ()
+    text: Text | None = None
+    #: the yearly bounds the option was measured against
+    bounds: tuple[Bound, ...] = ()
+
+    @property
+    def within_bounds(self) -> bool:
+        return not any(b.binding for b in self.bounds)
 
     def to_dict(self) -> dict[str, Any]:
+        text = self.text or Text(self.description, self.description)
         return json_object(
             {
                 "target": self.target,
-                "description": self.description,
+                "description": text.en,
+                "description_zh": text.zh,
+                "description_en": text.en,
+                "within_bounds": self.within_bounds,
+                "bounds": [b.to_dict() for b in self.bounds],
                 "changes": self.changes.to_dict(),
                 "inputs": list(self.inputs),
                 "points_gained": self.indicator_gain,
@@ -67,6 +80,7 @@ class IndicatorGap:
     options: tuple[Option, ...]
     detail: Mapping[str, Any] = field(default_factory=dict)
     note: str | None = None
+    note_text: Text | None = None
 
     @property
     def best_gain(self) -> Decimal:
@@ -89,6 +103,8 @@ class IndicatorGap:
                 "reading": dict(self.detail),
                 **dict(self.detail),  # contract v1: the kinds' fields at the top level too
                 "note": self.note,
+                "note_zh": self.note_text.zh if self.note_text else self.note,
+                "note_en": self.note_text.en if self.note_text else self.note,
                 "options": [o.to_dict() for o in self.options],
             }
         )
@@ -127,7 +143,7 @@ class _Scorer:
 
     def __init__(self, scheme: Scheme, facts: Facts, region: str | None) -> None:
         self.scheme, self.facts, self.region = scheme, facts, region
-        self.ctx = gap_context(scheme)
+        self.ctx = gap_context(scheme, facts)
         self.base = score(scheme, facts, region, explain=False)
 
     def inputs(self, p: Proposal) -> tuple[Mapping[str, Any], ...]:
@@ -175,6 +191,8 @@ class _Scorer:
             after.tier.code,
             p.detail,
             self.inputs(p),
+            p.text,
+            p.bounds,
         )
 
 
@@ -191,7 +209,7 @@ def gaps(scheme: Scheme, facts: Facts, region: str | None = None) -> Gaps:
         got = by_code[ind.code]
         if got.score >= ind.max:
             continue
-        reading = ind.rule.gap(IndicatorRef(ind.code, ind.max), facts, sc.ctx)
+        reading = ind.rule.gap(indicator_ref(ind), facts, sc.ctx)
         options = [o for p in reading.proposals if (o := sc.option(ind, p)) is not None]
         options.sort(key=lambda o: (-o.gain, o.target))
         out.append(
@@ -209,6 +227,7 @@ def gaps(scheme: Scheme, facts: Facts, region: str | None = None) -> Gaps:
                 tuple(options),
                 reading.detail,
                 reading.note,
+                reading.note_text,
             )
         )
     order = {ind.code: i for i, ind in enumerate(scheme.indicators)}

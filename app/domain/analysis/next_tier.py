@@ -10,9 +10,10 @@ from typing import Any, NamedTuple
 from app.domain.analysis.simulate import Changes, apply_changes, changes_of, rescore
 from app.domain.facts import Facts
 from app.domain.numbers import ONE, ZERO, fmt, json_object
+from app.domain.phrasing import Text, amount, name, points, spaced
 from app.domain.problems import InvalidInput
-from app.domain.rules.base import GapContext, IndicatorRef
-from app.domain.scheme import Scheme, Tier
+from app.domain.rules.base import Bound, GapContext, IndicatorRef
+from app.domain.scheme import Indicator, Scheme, Tier
 from app.domain.scoring import score
 
 #: the most steps the path to the next tier may take before it gives up
@@ -26,12 +27,16 @@ class Step:
     changes: Changes
     gain: Decimal
     total: Decimal
+    text: Text | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        text = self.text or Text(self.description, self.description)
         return json_object(
             {
                 "indicator": self.indicator,
-                "description": self.description,
+                "description": text.en,
+                "description_zh": text.zh,
+                "description_en": text.en,
                 "changes": self.changes.to_dict(),
                 "gain": self.gain,
                 "total": self.total,
@@ -48,6 +53,11 @@ PATH_METHOD = (
     "the larger gain, then to scheme order. Once a move reaches the tier, the reaching move with the "
     "least relative change is taken, and a banded or assessed one is lowered to the least value "
     "that still reaches it. "
+    "Every move keeps within a plausible change in one year from the stored values (the scheme's "
+    "[bounds]: a relative change per element, a number of new items per registry type): a banded input "
+    "stops at its bound, a bracket out of reach within it is not offered, an item type out of room "
+    "gives way to the next best type. `bounds` lists the bounds of the moves considered, binding "
+    "when a move stopped at one. "
     "Every step and the final total are re-scored through the what-if."
 )
 
@@ -64,8 +74,12 @@ class PathToTier:
     total: Decimal
     reached_tier: str
     note: str
+    note_text: Text | None = None
+    #: the yearly bounds the moves were held to (see PATH_METHOD)
+    bounds: tuple[Bound, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        text = self.note_text or Text(self.note, self.note)
         return json_object(
             {
                 "current_tier": self.current_tier,
@@ -74,7 +88,10 @@ class PathToTier:
                 "points_needed": self.points_needed,
                 "reachable": self.reachable,
                 "method": PATH_METHOD,
-                "note": self.note,
+                "note": text.en,
+                "note_zh": text.zh,
+                "note_en": text.en,
+                "bounds": [b.to_dict() for b in self.bounds],
                 "steps": [s.to_dict() for s in self.steps],
                 "changes": self.changes.to_dict(),
                 "total": self.total,
@@ -91,22 +108,29 @@ class _Move(NamedTuple):
     cost: Decimal
     #: the element a trimmable move sets, with its value before the move and its quantum
     trim: tuple[str, Decimal, Decimal] | None
+    text: Text | None
+    bounds: tuple[Bound, ...]
 
 
-def gap_context(scheme: Scheme) -> GapContext:
-    """What the rule kinds need of `scheme` to propose changes."""
-    return GapContext(scheme.elements, scheme.registries, tuple(scheme.levels))
+def gap_context(scheme: Scheme, baseline: Facts | None = None) -> GapContext:
+    """What the rule kinds need of `scheme` to propose changes, the yearly bounds measured from
+    `baseline` (the region-year as stored)."""
+    return GapContext(scheme.elements, scheme.registries, tuple(scheme.levels), baseline, scheme.levels)
 
 
-def _moves(scheme: Scheme, facts: Facts) -> list[_Move]:
+def indicator_ref(ind: Indicator) -> IndicatorRef:
+    return IndicatorRef(ind.code, ind.max, ind.name_zh, ind.name_en, ind.unit)
+
+
+def _moves(scheme: Scheme, facts: Facts, baseline: Facts) -> list[_Move]:
     """Every rule's next moves, in scheme order, as changes the simulate endpoint takes."""
-    ctx = gap_context(scheme)
+    ctx = gap_context(scheme, baseline)
     simulated = len([i for i in facts.items if str(i.id).startswith("simulated")])
     out = []
     for ind in scheme.indicators:
-        for m in ind.rule.moves(IndicatorRef(ind.code, ind.max), facts, ctx):
+        for m in ind.rule.moves(indicator_ref(ind), facts, ctx):
             changes = changes_of(m.values, m.items, facts.year, simulated)
-            out.append(_Move(ind.code, m.description, changes, m.cost, m.trim))
+            out.append(_Move(ind.code, m.description, changes, m.cost, m.trim, m.text, m.bounds))
     return out
 
 
@@ -125,15 +149,19 @@ def path_to_next_tier(scheme: Scheme, facts: Facts, region: str | None = None) -
     if tier is None:
         return PathToTier(
             base.tier.code, None, None, ZERO, False, (), Changes(), base.total, base.tier.code,
-            "already in the top tier",
+            "already in the top tier", Text("已在最高一类", "already in the top tier"),
         )  # fmt: skip
     needed = tier.min_score - base.total
     state, changes, total = facts, Changes(), base.total
     steps: list[Step] = []
     last: _Move | None = None
+    bounds: dict[str, Bound] = {}
     while total < tier.min_score and len(steps) < MAX_STEPS:
         best: tuple[tuple[Decimal, Decimal, Decimal, int], _Move, Facts, Decimal] | None = None
-        for k, move in enumerate(_moves(scheme, state)):
+        for k, move in enumerate(_moves(scheme, state, facts)):
+            for b in move.bounds:
+                seen = bounds.get(b.key)
+                bounds[b.key] = b if seen is None else seen._replace(binding=seen.binding or b.binding)
             try:
                 moved = apply_changes(scheme, state, move.changes)
             except InvalidInput:
@@ -151,21 +179,24 @@ def path_to_next_tier(scheme: Scheme, facts: Facts, region: str | None = None) -
         if best is None:
             break
         _, move, state, new_total = best
-        steps.append(Step(move.indicator, move.description, move.changes, new_total - total, new_total))
+        steps.append(
+            Step(move.indicator, move.description, move.changes, new_total - total, new_total, move.text)
+        )
         changes, total, last = changes.merge(move.changes), new_total, move
     if total >= tier.min_score and last is not None and last.trim is not None:
         changes, steps = _trim(scheme, facts, region, changes, steps, last, tier.min_score)
     verified = rescore(scheme, facts, changes, region)  # the claim is this re-score, nothing else
     reachable = verified.total >= tier.min_score
-    note = (
-        f"reaches {tier.code} with {len(steps)} change(s)"
-        if reachable
-        else (
-            f"{tier.code} is out of reach by these moves: the most they reach is {fmt(verified.total)}"
-            + (" (inputs are missing whose values cannot be suggested, e.g. a ratio's denominator)"
-               if not base.complete else "")
-        )
-    )  # fmt: skip
+    text = _path_text(
+        scheme,
+        tier,
+        base.total,
+        verified.total,
+        len(steps),
+        reachable,
+        any(b.binding for b in bounds.values()),
+        base.complete,
+    )
     return PathToTier(
         base.tier.code,
         tier.code,
@@ -176,8 +207,43 @@ def path_to_next_tier(scheme: Scheme, facts: Facts, region: str | None = None) -
         changes,
         verified.total,
         verified.tier.code,
-        note,
+        text.en,
+        text,
+        tuple(bounds.values()),
     )
+
+
+def _path_text(
+    scheme: Scheme,
+    tier: Tier,
+    start: Decimal,
+    reached: Decimal,
+    steps: int,
+    reachable: bool,
+    bounded: bool,
+    complete: bool,
+) -> Text:
+    """What the path comes to, in zh and en: the steps to the tier, or the points within reach
+    against the points needed."""
+    t = Text(tier.name_zh, tier.name_en)
+    if reachable:
+        return Text(
+            f"{steps} 项变动可达到{t.zh}（{fmt(tier.min_score)} 分）",
+            f"reaches {tier.code} with {steps} change(s)",
+        )
+    gained, needed = points(reached - start), points(tier.min_score - start)
+    within = Text("在每年合理变动范围内", "within the yearly bounds ") if bounded else Text("", "")
+    out = Text(
+        f"{within.zh}最多可得 {gained.zh}（总分 {fmt(reached)} 分），达到{t.zh}（{fmt(tier.min_score)} 分）需 {needed.zh}",
+        f"{tier.code} is out of reach by these moves: {within.en}they gain at most {gained.en} "
+        f"(a total of {fmt(reached)}) where {needed.en} are needed for {t.en} ({fmt(tier.min_score)})",
+    )
+    if not complete:
+        out = out + Text(
+            "；部分缺失数据无法给出建议值（如比值的分母）",
+            " (inputs are missing whose values cannot be suggested, e.g. a ratio's denominator)",
+        )
+    return out
 
 
 def _trim(
@@ -220,13 +286,14 @@ def _trim(
     if not ok:  # pragma: no cover - bisection ends on a value that reaches
         return changes, steps
     prev_total = steps[-1].total - steps[-1].gain
-    step = Step(
-        last.indicator,
-        f"{element} {fmt(start)} -> {fmt(value)} (just enough for the tier)",
-        Changes(values={element: value}),
-        t - prev_total,
-        t,
+    el = scheme.elements[element]
+    nm, a, b = name(el), amount(el, start), amount(el, value)
+    verb = Text("提高", "raise") if value >= start else Text("降低", "lower")
+    text = Text(
+        f"将{nm.zh}由 {spaced(a.zh)}{verb.zh}到 {b.zh}（恰好达到该类）",
+        f"{verb.en} {nm.en} from {a.en} to {b.en} (just enough for the tier)",
     )
+    step = Step(last.indicator, text.en, Changes(values={element: value}), t - prev_total, t, text)
     return trimmed, [*steps[:-1], step]
 
 

@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 
 from app.domain.elements import ElementKind, Registry
 from app.domain.facts import Facts
-from app.domain.numbers import ZERO, fmt
+from app.domain.numbers import ZERO
+from app.domain.phrasing import Text, points
 from app.domain.rules.base import (
     AMOUNT_QUANTUM,
     Evaluation,
@@ -91,14 +92,20 @@ class Assessed(RuleKind):
         element, top = self.source.element, self._top(ind, ctx)
         old = facts.values.get(element)
         room = top - (old if isinstance(old, Decimal) else ZERO)
+        nm, t, r = ctx.element_text(element), points(top), points(room)
+        text = Text(f"{nm.zh}评为 {t.zh}（尚有 {r.zh} 的空间）", f"rate {nm.en} at {t.en} (room {r.en})")
         proposal = Proposal(
             "max",
-            f"assessed {element} of {fmt(top)} (room {fmt(room)})",
+            text.en,
             {element: top},
             detail={"element": element, "from_value": old, "to_value": top},
+            text=text,
         )
-        note = "an assessed score: set by the assessors, not by posting data"
-        return GapReading([proposal], {"room_to_max": room}, note)
+        note = Text(
+            "评估得分：由评估方给定，而非报送数据",
+            "an assessed score: set by the assessors, not by posting data",
+        )
+        return GapReading([proposal], {"room_to_max": room}, note.en, note)
 
     def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
         element, top = self.source.element, self._top(ind, ctx)
@@ -106,11 +113,14 @@ class Assessed(RuleKind):
         if isinstance(old, Decimal) and old >= top:
             return []
         start = old if isinstance(old, Decimal) else ZERO
+        nm, a, b = ctx.element_text(element), points(start), points(top)
+        text = Text(f"{nm.zh}由 {a.zh} 评为 {b.zh}", f"rate {nm.en} at {b.en} instead of {a.en}")
         return [
             Move(
-                f"assessed {element} {fmt(start)} -> {fmt(top)}",
+                text.en,
                 {element: top},
                 cost=relative_change(old, top),
                 trim=(element, start, AMOUNT_QUANTUM),
+                text=text,
             )
         ]

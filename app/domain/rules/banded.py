@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 
 from app.domain.elements import Registry
 from app.domain.facts import Facts
-from app.domain.numbers import ZERO, fmt
+from app.domain.numbers import ZERO
+from app.domain.phrasing import Text
 from app.domain.rules.base import (
     Evaluation,
     Evaluator,
@@ -29,8 +30,10 @@ from app.domain.rules.base import (
     Proposal,
     RuleKind,
     SpecContext,
+    blocked_text,
     check_rising,
-    relative_change,
+    numeric_move,
+    numeric_proposal,
 )
 from app.domain.sources import RatioSource, Source
 
@@ -165,19 +168,19 @@ class Banded(RuleKind):
         upper = self.knots[note + 1] if note + 1 < len(self.knots) else None
         return {"kind": self.kind, "lower": knot_dict(self.knots[note]), "upper": knot_dict(upper)}
 
-    def _above(self, facts: Facts) -> tuple[list[Knot], str | None]:
+    def _above(self, facts: Facts, ctx: GapContext) -> tuple[list[Knot], Text | None]:
         value, missing = self.source.resolve(facts.values)
         held = self.source.held
         if held is not None and held in missing:
-            return [], f"post {held} first: the ratio needs its denominator"
+            return [], blocked_text(ctx, held)
         current = value if value is not None else ZERO
         return [k for k in self.knots if k[0] > current], None
 
     def gap(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> GapReading:
-        above, blocked = self._above(facts)
+        above, blocked = self._above(facts, ctx)
         if blocked:
-            return GapReading([], {}, blocked)
-        element, held = self.source.input_element, self.source.held
+            return GapReading([], {}, blocked.en, blocked)
+        element = self.source.input_element
         detail = {"next_knot": knot_dict(above[0] if above else None), "top_knot": knot_dict(self.knots[-1])}
         proposals: list[Proposal] = []
         for label, knot in (("next_knot", above[0] if above else None), ("max", self.knots[-1])):
@@ -187,39 +190,17 @@ class Banded(RuleKind):
             if needed is None:
                 continue
             old = facts.values.get(element)
-            what = "post" if old is None else "raise"
-            holding = f", holding {held} at {fmt(facts.values[held])}" if held else ""  # type: ignore[arg-type]
-            proposals.append(
-                Proposal(
-                    label,
-                    f"{what} {element} to {fmt(needed)}{holding}: {ind.code} reaches {fmt(knot[0])} ({label})",
-                    {element: needed},
-                    detail={
-                        "element": element,
-                        "from_value": old,
-                        "to_value": needed,
-                        "input_change": needed - (old if isinstance(old, Decimal) else ZERO),
-                    },
-                )
-            )
+            change = {
+                "element": element,
+                "from_value": old,
+                "to_value": needed,
+                "input_change": needed - (old if isinstance(old, Decimal) else ZERO),
+            }
+            proposals.append(numeric_proposal(ind, facts, ctx, self.source, label, knot[0], needed, change))
         return GapReading(proposals, detail)
 
     def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
-        above, blocked = self._above(facts)
+        above, blocked = self._above(facts, ctx)
         if blocked or not above:
             return []
-        element = self.source.input_element
-        quantum = ctx.quantum(element)
-        needed = self.source.input_for(facts.values, above[0][0], quantum, lower=False)
-        if needed is None:
-            return []
-        old = facts.values.get(element)
-        start = old if isinstance(old, Decimal) else ZERO
-        return [
-            Move(
-                f"{element} {fmt(start)} -> {fmt(needed)} ({ind.code} to {fmt(above[0][0])})",
-                {element: needed},
-                cost=relative_change(old, needed),
-                trim=(element, start, quantum),
-            )
-        ]
+        return numeric_move(ind, facts, ctx, self.source, above[0][0])

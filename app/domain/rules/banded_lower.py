@@ -20,7 +20,8 @@ from typing import Any, ClassVar
 
 from app.domain.elements import Registry
 from app.domain.facts import Facts
-from app.domain.numbers import ZERO, fmt
+from app.domain.numbers import ZERO
+from app.domain.phrasing import Text
 from app.domain.rules.base import (
     Evaluation,
     Evaluator,
@@ -31,7 +32,9 @@ from app.domain.rules.base import (
     Proposal,
     RuleKind,
     SpecContext,
-    relative_change,
+    blocked_text,
+    numeric_move,
+    numeric_proposal,
 )
 from app.domain.sources import Source
 
@@ -131,21 +134,21 @@ class BandedLower(RuleKind):
         upper = self.knots[note + 1] if note + 1 < len(self.knots) else None
         return {"kind": self.kind, "lower": _knot(lower), "upper": _knot(upper)}
 
-    def _better(self, facts: Facts) -> tuple[list[Knot], Decimal | None, str | None]:
+    def _better(self, facts: Facts, ctx: GapContext) -> tuple[list[Knot], Decimal | None, Text | None]:
         """The knots that score more than the value does, nearest first."""
         value, missing = self.source.resolve(facts.values)
         held = self.source.held
         if held is not None and held in missing:
-            return [], None, f"post {held} first: the ratio needs its denominator"
+            return [], None, blocked_text(ctx, held)
         if value is None:
             return [self.knots[0]], None, None
         return [k for k in reversed(self.knots) if k[0] < value], value, None
 
     def gap(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> GapReading:
-        better, _, blocked = self._better(facts)
+        better, _, blocked = self._better(facts, ctx)
         if blocked:
-            return GapReading([], {}, blocked)
-        element, held = self.source.input_element, self.source.held
+            return GapReading([], {}, blocked.en, blocked)
+        element = self.source.input_element
         detail = {"next_knot": _knot(better[0] if better else None), "top_knot": _knot(self.knots[0])}
         proposals: list[Proposal] = []
         for label, knot in (("next_knot", better[0] if better else None), ("max", self.knots[0])):
@@ -155,40 +158,20 @@ class BandedLower(RuleKind):
             if needed is None:
                 continue
             old = facts.values.get(element)
-            holding = f", holding {held} at {fmt(facts.values[held])}" if held else ""  # type: ignore[arg-type]
+            change = {
+                "element": element,
+                "from_value": old,
+                "to_value": needed,
+                "input_change": needed - (old if isinstance(old, Decimal) else ZERO),
+            }
             proposals.append(
-                Proposal(
-                    label,
-                    f"{'post' if old is None else 'lower'} {element} to {fmt(needed)}{holding}: "
-                    f"{ind.code} comes down to {fmt(knot[0])} ({label})",
-                    {element: needed},
-                    detail={
-                        "element": element,
-                        "from_value": old,
-                        "to_value": needed,
-                        "input_change": needed - (old if isinstance(old, Decimal) else ZERO),
-                    },
-                )
+                numeric_proposal(ind, facts, ctx, self.source, label, knot[0], needed, change, lower=True)
             )
-        return GapReading(proposals, detail, "lower is better: points come back as the value falls")
+        note = Text("越低越好：数值下降才能得回分数", "lower is better: points come back as the value falls")
+        return GapReading(proposals, detail, note.en, note)
 
     def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
-        better, _, blocked = self._better(facts)
+        better, _, blocked = self._better(facts, ctx)
         if blocked or not better:
             return []
-        element = self.source.input_element
-        quantum = ctx.quantum(element)
-        needed = self.source.input_for(facts.values, better[0][0], quantum, lower=True)
-        if needed is None:
-            return []
-        old = facts.values.get(element)
-        start = old if isinstance(old, Decimal) else None
-        return [
-            Move(
-                f"{element} {fmt(start) if start is not None else '(missing)'} -> {fmt(needed)} "
-                f"({ind.code} down to {fmt(better[0][0])})",
-                {element: needed},
-                cost=relative_change(old, needed),
-                trim=(element, start, quantum) if start is not None else None,
-            )
-        ]
+        return numeric_move(ind, facts, ctx, self.source, better[0][0], lower=True)

@@ -12,13 +12,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from types import MappingProxyType
 from typing import Any, ClassVar, NamedTuple
 
 from app.domain.elements import NUMERIC_KINDS, Element, ElementKind, Level, Registry, Value
 from app.domain.facts import Facts, RegistryItem
 from app.domain.numbers import ONE, ZERO
+from app.domain.phrasing import Text, amount, lower_first, name, percent_change, quantity, spaced
 from app.domain.problems import Problem
 from app.domain.sources import ElementSource, RatioSource, Source
 
@@ -104,10 +105,51 @@ class SpecContext:
 
 
 class IndicatorRef(NamedTuple):
-    """What a rule is told of the indicator it scores, for the analytics."""
+    """What a rule is told of the indicator it scores, for the analytics (names and unit for
+    the sentences the options carry)."""
 
     code: str
     max: Decimal
+    name_zh: str = ""
+    name_en: str = ""
+    unit: str = ""
+
+    @property
+    def text(self) -> Text:
+        return Text(self.name_zh or self.code, lower_first(self.name_en or self.code))
+
+
+class Bound(NamedTuple):
+    """A plausible change in one year that a move or an option was held to: an element's value
+    (`current` -> `limit`) or new registry items of one type (`current` counted, `limit` new at
+    most). `binding`: the move would have gone further without it. `text` says it to people."""
+
+    element: str | None
+    registry: str | None
+    type: str | None
+    current: Decimal
+    limit: Decimal
+    max_yearly_change: Decimal | None
+    binding: bool
+    text: Text
+
+    @property
+    def key(self) -> str:
+        return self.element or f"{self.registry}:{self.type}"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = (
+            {"element": self.element}
+            if self.element
+            else {
+                "registry": self.registry,
+                "type": self.type,
+            }
+        )
+        out |= {"current": self.current, "limit": self.limit}
+        if self.max_yearly_change is not None:
+            out["max_yearly_change"] = self.max_yearly_change
+        return out | {"binding": self.binding, "zh": self.text.zh, "en": self.text.en}
 
 
 class NewItem(NamedTuple):
@@ -121,22 +163,31 @@ class NewItem(NamedTuple):
 
 class Proposal(NamedTuple):
     """A change a rule proposes to win points back; the analytics re-score it before claiming
-    anything. `detail` holds the kind's own fields of the option."""
+    anything. `detail` holds the kind's own fields of the option; `text` says it in zh and en
+    (`description` is its English); `bounds` are the yearly bounds it was measured against,
+    `within_bounds` False when it asks more than one year plausibly brings."""
 
     target: str
     description: str
     values: Mapping[str, Value] = EMPTY
     items: tuple[NewItem, ...] = ()
     detail: Mapping[str, Any] = EMPTY
+    text: Text | None = None
+    bounds: tuple[Bound, ...] = ()
+
+    @property
+    def within_bounds(self) -> bool:
+        return not any(b.binding for b in self.bounds)
 
 
 class GapReading(NamedTuple):
     """A rule's reading of an indicator below its max: proposals, the kind's own reading of the
-    gap (`detail`, plain data) and a note for people."""
+    gap (`detail`, plain data) and a note for people (`note_text` in zh and en; `note` English)."""
 
     proposals: list[Proposal]
     detail: Mapping[str, Any] = EMPTY
     note: str | None = None
+    note_text: Text | None = None
 
 
 class Move(NamedTuple):
@@ -149,16 +200,92 @@ class Move(NamedTuple):
     items: tuple[NewItem, ...] = ()
     cost: Decimal = ONE
     trim: tuple[str, Decimal, Decimal] | None = None
+    text: Text | None = None
+    #: the yearly bounds the move was held to
+    bounds: tuple[Bound, ...] = ()
 
 
 @dataclass(frozen=True)
 class GapContext:
-    """What the gap and move readings need of the scheme."""
+    """What the gap and move readings need of the scheme, and the facts the yearly bounds are
+    measured from (`baseline`: the region-year as stored; None: no bounds)."""
 
     elements: Mapping[str, Element]
     registries: Mapping[str, Registry]
     #: level codes, highest first
     levels: tuple[str, ...]
+    baseline: Facts | None = None
+    level_names: Mapping[str, Level] = field(default_factory=dict)
+
+    def element_text(self, element: str) -> Text:
+        return name(self.elements[element])
+
+    def amount(self, element: str, value: Value | None) -> Text:
+        return amount(self.elements[element], value)
+
+    def item_text(self, registry: str, type_: str, level: str) -> Text:
+        """'省级重点实验室' / 'provincial key laboratory'."""
+        t = next(t for t in self.registries[registry].types if t.code == type_)
+        lv = self.level_names.get(level)
+        lz, le = (lv.name_zh, lower_first(lv.name_en) + " ") if lv else (level, level + " ")
+        return Text(f"{lz}{t.name_zh}", f"{le}{lower_first(t.name_en)}")
+
+    def bound(self, element: str, wanted: Decimal, *, lower: bool = False) -> tuple[Decimal, Bound | None]:
+        """`wanted` held within the element's plausible change in one year from the baseline:
+        at most baseline x (1 + max_yearly_change) (a count: at least one more), or with
+        `lower`, at least baseline x (1 - max_yearly_change). No bound (wanted, None) without a
+        baseline, a declared change, or a positive baseline value (posting a missing value or
+        starting from nothing is not a yearly change)."""
+        el = self.elements[element]
+        rate = el.max_yearly_change
+        base = self.baseline.values.get(element) if self.baseline is not None else None
+        if (
+            rate is None
+            or not isinstance(base, Decimal)
+            or (base <= ZERO and el.kind is not ElementKind.COUNT)
+        ):
+            return wanted, None
+        quantum = self.quantum(element)
+        if lower:
+            limit = _round_to(base * (ONE - rate), quantum, ROUND_CEILING) if rate < ONE else ZERO
+            held = max(wanted, limit)
+            verb = Text("下降", "fall")
+            binding = wanted < limit
+        else:
+            limit = _round_to(base * (ONE + rate), quantum, ROUND_FLOOR)
+            if el.kind is ElementKind.COUNT:
+                limit = max(limit, base + ONE)
+            if el.kind is ElementKind.PERCENT:
+                limit = min(limit, Decimal(100))
+            held = min(wanted, limit)
+            verb = Text("提高", "rise")
+            binding = wanted > limit
+        pct = percent_change(rate)
+        nm, before, after = name(el), amount(el, base), amount(el, limit)
+        text = Text(
+            f"{nm.zh}一年内至多{verb.zh} {pct.zh}：由 {spaced(before.zh)}至 {after.zh}",
+            f"{nm.en} may {verb.en} by at most {pct.en} in a year: from {before.en} to {after.en}",
+        )
+        return held, Bound(element, None, None, base, limit, rate, binding, text)
+
+    def new_items_room(
+        self, facts: Facts, registry: str, type_: str, wanted: int
+    ) -> tuple[int, Bound | None]:
+        """How many of `wanted` new items of a type fit the type's plausible number of new items
+        in one year, counting those `facts` already add to the baseline."""
+        t = next(t for t in self.registries[registry].types if t.code == type_)
+        if t.max_new_per_year is None or self.baseline is None:
+            return wanted, None
+        before = sum(1 for i in self.counted(self.baseline, registry) if i.type == type_)
+        added = sum(1 for i in self.counted(facts, registry) if i.type == type_) - before
+        room = max(t.max_new_per_year - max(added, 0), 0)
+        n = t.max_new_per_year
+        text = Text(
+            f"{t.name_zh}每年至多新增 {n} 个（现有 {before} 个）",
+            f"{t.name_en}: at most {n} new a year ({before} now)",
+        )
+        bound = Bound(None, registry, type_, Decimal(before), Decimal(n), None, wanted > room, text)
+        return min(wanted, room), bound
 
     def quantum(self, element: str) -> Decimal:
         """The step of a suggested value: whole numbers for counts, cents otherwise."""
@@ -185,6 +312,10 @@ def check_rising(
             ctx.problem(f"rule.{key}[{i}]", f"{what} {v1} {verb} not increase (after {v0})")
             ok = False
     return ok
+
+
+def _round_to(x: Decimal, quantum: Decimal, rounding: str) -> Decimal:
+    return x.quantize(quantum, rounding=rounding)
 
 
 def relative_change(old: Value | None, new: Decimal) -> Decimal:
@@ -243,8 +374,130 @@ class RuleKind(ABC):
 
     def gap(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> GapReading:
         """Changes that win back points of an indicator below its max."""
-        return GapReading([], EMPTY, f"the {self.kind} rule proposes no changes")
+        text = Text(f"{self.kind} 计分规则不提出改进建议", f"the {self.kind} rule proposes no changes")
+        return GapReading([], EMPTY, text.en, text)
 
     def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
         """The next moves toward a better total (one step each), for the path to the next tier."""
         return []
+
+
+# ------------------------------------------------------------------ sentences of gaps and moves
+#: the options' labels as people read them
+LABELS = {
+    "next_knot": Text("下一档", "the next band"),
+    "next_bracket": Text("下一档", "the next bracket"),
+    "max": Text("满分", "full marks"),
+}
+
+
+def blocked_text(ctx: GapContext, held: str) -> Text:
+    """Why a ratio proposes nothing: its denominator is missing."""
+    nm = ctx.element_text(held)
+    return Text(
+        f"请先报送{nm.zh}：比值以它为分母", f"post {nm.en} first: the ratio needs it as its denominator"
+    )
+
+
+def change_text(ctx: GapContext, facts: Facts, element: str, new: Decimal, held: str | None) -> Text:
+    """'将科技型中小企业数量由 80 家提高到 120 家' / 'raise technology-based SMEs from 80 to 120',
+    with the denominator held when the value is a ratio."""
+    old = facts.values.get(element)
+    nm, to = ctx.element_text(element), ctx.amount(element, new)
+    if not isinstance(old, Decimal):
+        out = Text(f"报送{nm.zh}：{to.zh}", f"post {nm.en} of {to.en}")
+    else:
+        frm = ctx.amount(element, old)
+        verb = Text("提高", "raise") if new >= old else Text("降低", "lower")
+        out = Text(
+            f"将{nm.zh}由 {spaced(frm.zh)}{verb.zh}到 {to.zh}", f"{verb.en} {nm.en} from {frm.en} to {to.en}"
+        )
+    if held is not None:
+        hn, hv = ctx.element_text(held), ctx.amount(held, facts.values.get(held))
+        out = out + Text(f"（{hn.zh}保持 {hv.zh}）", f", holding {hn.en} at {hv.en}")
+    return out
+
+
+def reach_text(
+    ind: IndicatorRef, threshold: Decimal, label: str | None = None, verb: Text | None = None
+) -> Text:
+    """'：高新技术企业数量达到 40 家（下一档）' / ': high-tech enterprises reach 40 (the next band)'."""
+    q = quantity(threshold, ind.unit)
+    v = verb or Text("达到", "reaches")
+    tail = Text(f"（{LABELS[label].zh}）", f" ({LABELS[label].en})") if label in LABELS else Text("", "")
+    return Text(f"：{ind.text.zh}{v.zh} {q.zh}", f": {ind.text.en} {v.en} {q.en}") + tail
+
+
+def numeric_move(
+    ind: IndicatorRef,
+    facts: Facts,
+    ctx: GapContext,
+    source: Source,
+    threshold: Decimal,
+    *,
+    lower: bool = False,
+    partial: bool = True,
+) -> list[Move]:
+    """The move of a number-scored rule toward `threshold` (its next knot or bracket), held to
+    the input's yearly bound: cut at the bound when `partial` (the score rises on the way, as
+    between bands), dropped when the bound stops it short (a bracket gains only once reached)."""
+    element = source.input_element
+    quantum = ctx.quantum(element)
+    needed = source.input_for(facts.values, threshold, quantum, lower=lower)
+    if needed is None:
+        return []
+    old = facts.values.get(element)
+    start = old if isinstance(old, Decimal) else None
+    target, bound = ctx.bound(element, needed, lower=lower)
+    if bound is not None and bound.binding and (not partial or start is None or target == start):
+        return []
+    if start is not None and (target <= start if not lower else target >= start):
+        return []
+    text = change_text(ctx, facts, element, target, source.held)
+    if bound is not None and bound.binding:
+        value, _ = source.resolve({**facts.values, element: target})
+        shown = value.quantize(Decimal("0.01")) if value is not None else threshold
+        text = text + reach_text(
+            ind, shown, verb=Text("升至", "rises to") if not lower else Text("降至", "falls to")
+        )
+        text = text + Text("（已到一年的合理变动上限）", " (the most one year plausibly brings)")
+    else:
+        text = text + reach_text(ind, threshold, verb=Text("降至", "comes down to") if lower else None)
+    return [
+        Move(
+            text.en,
+            {element: target},
+            cost=relative_change(old, target),
+            trim=(element, start if start is not None else ZERO, quantum)
+            if start is not None or not lower
+            else None,
+            text=text,
+            bounds=(bound,) if bound else (),
+        )
+    ]
+
+
+def numeric_proposal(
+    ind: IndicatorRef,
+    facts: Facts,
+    ctx: GapContext,
+    source: Source,
+    label: str,
+    threshold: Decimal,
+    needed: Decimal,
+    detail: Mapping[str, Any],
+    *,
+    lower: bool = False,
+    reached: Text | None = None,
+) -> Proposal:
+    """A number-scored rule's option: set its input to `needed` so that the value reaches
+    `threshold`, measured against the input's yearly bound (flagged, not cut: the option says
+    what the band takes)."""
+    element = source.input_element
+    _, bound = ctx.bound(element, needed, lower=lower)
+    text = change_text(ctx, facts, element, needed, source.held) + (
+        reached or reach_text(ind, threshold, label, Text("降至", "comes down to") if lower else None)
+    )
+    return Proposal(
+        label, text.en, {element: needed}, detail=detail, text=text, bounds=(bound,) if bound else ()
+    )

@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 
 from app.domain.elements import ElementKind, Registry, Value
 from app.domain.facts import Facts
-from app.domain.numbers import ONE, ZERO, fmt
+from app.domain.numbers import ONE, ZERO
+from app.domain.phrasing import Text, join, name, points
 from app.domain.rules.base import (
     Evaluation,
     Evaluator,
@@ -143,35 +144,60 @@ class ChoiceFlag(RuleKind):
         )
         return better, current
 
+    def _choice_text(self, ctx: GapContext, code: str, pts: Decimal, current: Decimal) -> Text:
+        el = ctx.elements[self.choice]
+        label = next((c for c in el.choices if c.code == code), None)
+        cz, ce = (label.name_zh, label.name_en) if label else (code, code)
+        nm, p, now = name(el), points(pts), points(current)
+        return Text(
+            f"将{nm.zh}改为“{cz}”（{p.zh}，现为 {now.zh}）",
+            f"make {nm.en} “{ce}” ({p.en} instead of {now.en})",
+        )
+
+    def _flag_text(self, ctx: GapContext) -> Text:
+        nm, p = name(ctx.elements[self.flag]), points(self.flag_points)
+        return Text(f"{nm.zh}：是（加 {p.zh}）", f"{nm.en}: yes (+{p.en})")
+
     def gap(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> GapReading:
         choice, flag = facts.values.get(self.choice), facts.values.get(self.flag)
         better, current = self._better(facts)
-        proposals = [
-            Proposal(
-                "choice",
-                f"{self.choice} = {c} ({fmt(p)} points instead of {fmt(current)})",
-                {self.choice: c},
-                detail={"element": self.choice, "from_value": choice, "to_value": c},
+        proposals = []
+        for c, p in better:
+            text = self._choice_text(ctx, c, p, current)
+            proposals.append(
+                Proposal(
+                    "choice",
+                    text.en,
+                    {self.choice: c},
+                    detail={"element": self.choice, "from_value": choice, "to_value": c},
+                    text=text,
+                )
             )
-            for c, p in better
-        ]
         if flag is not True:
+            text = self._flag_text(ctx)
             proposals.append(
                 Proposal(
                     "flag",
-                    f"{self.flag} = true (+{fmt(self.flag_points)})",
+                    text.en,
                     {self.flag: True},
                     detail={"element": self.flag, "from_value": flag, "to_value": True},
+                    text=text,
                 )
             )
             if better:
                 c = better[0][0]
+                text = join(
+                    [self._choice_text(ctx, c, better[0][1], current), self._flag_text(ctx)],
+                    "，并且",
+                    ", and ",
+                )
                 proposals.append(
                     Proposal(
                         "max",
-                        f"{self.choice} = {c} and {self.flag} = true",
+                        text.en,
                         {self.choice: c, self.flag: True},
                         detail={"element": self.choice, "from_value": choice, "to_value": c},
+                        text=text,
                     )
                 )
         detail = {
@@ -181,11 +207,13 @@ class ChoiceFlag(RuleKind):
         return GapReading(proposals, detail)
 
     def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
-        better, _ = self._better(facts)
+        better, current = self._better(facts)
         moves = []
         if better:
-            c = better[0][0]
-            moves.append(Move(f"{self.choice} = {c}", {self.choice: c}, cost=ONE))
+            c, p = better[0]
+            text = self._choice_text(ctx, c, p, current)
+            moves.append(Move(text.en, {self.choice: c}, cost=ONE, text=text))
         if facts.values.get(self.flag) is not True:
-            moves.append(Move(f"{self.flag} = true", {self.flag: True}, cost=ONE))
+            text = self._flag_text(ctx)
+            moves.append(Move(text.en, {self.flag: True}, cost=ONE, text=text))
         return moves

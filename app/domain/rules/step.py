@@ -19,7 +19,8 @@ from typing import Any, ClassVar
 
 from app.domain.elements import Registry
 from app.domain.facts import Facts
-from app.domain.numbers import ZERO, fmt
+from app.domain.numbers import ZERO
+from app.domain.phrasing import Text, points, quantity
 from app.domain.rules.base import (
     Evaluation,
     Evaluator,
@@ -30,8 +31,10 @@ from app.domain.rules.base import (
     Proposal,
     RuleKind,
     SpecContext,
+    blocked_text,
     check_rising,
-    relative_change,
+    numeric_move,
+    numeric_proposal,
 )
 from app.domain.sources import Source
 
@@ -120,21 +123,21 @@ class StepTable(RuleKind):
         after = self.brackets[note + 1] if note + 1 < len(self.brackets) else None
         return {"kind": self.kind, "bracket": _bracket(self.brackets[note]), "next": _bracket(after)}
 
-    def _above(self, facts: Facts) -> tuple[list[Bracket], str | None]:
+    def _above(self, facts: Facts, ctx: GapContext) -> tuple[list[Bracket], Text | None]:
         value, missing = self.source.resolve(facts.values)
         held = self.source.held
         if held is not None and held in missing:
-            return [], f"post {held} first: the ratio needs its denominator"
+            return [], blocked_text(ctx, held)
         current = value if value is not None else ZERO
         if value is None:  # a missing value scores 0: even the first bracket is a gain
             return [b for b in self.brackets if b[1] > ZERO], None
         return [b for b in self.brackets if b[0] > current], None
 
     def gap(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> GapReading:
-        above, blocked = self._above(facts)
+        above, blocked = self._above(facts, ctx)
         if blocked:
-            return GapReading([], {}, blocked)
-        element, held = self.source.input_element, self.source.held
+            return GapReading([], {}, blocked.en, blocked)
+        element = self.source.input_element
         top = self.brackets[-1]
         detail = {"next_bracket": _bracket(above[0] if above else None), "top_bracket": _bracket(top)}
         proposals: list[Proposal] = []
@@ -145,34 +148,24 @@ class StepTable(RuleKind):
             if needed is None:
                 continue
             old = facts.values.get(element)
-            holding = f", holding {held} at {fmt(facts.values[held])}" if held else ""  # type: ignore[arg-type]
+            q, pts = quantity(bracket[0], ind.unit), points(bracket[1])
+            reached = Text(
+                f"：{ind.text.zh}达到 {q.zh} 这一档（{pts.zh}）",
+                f": {ind.text.en} reaches the bracket from {q.en} ({pts.en})",
+            )
+            change = {"element": element, "from_value": old, "to_value": needed}
             proposals.append(
-                Proposal(
-                    label,
-                    f"{'post' if old is None else 'raise'} {element} to {fmt(needed)}{holding}: "
-                    f"{ind.code} reaches the bracket from {fmt(bracket[0])} ({fmt(bracket[1])} points)",
-                    {element: needed},
-                    detail={"element": element, "from_value": old, "to_value": needed},
+                numeric_proposal(
+                    ind, facts, ctx, self.source, label, bracket[0], needed, change, reached=reached
                 )
             )
-        return GapReading(proposals, detail, "points by bracket: only reaching a bracket's threshold gains")
+        note = Text(
+            "按档计分：只有达到某档门槛才得分", "points by bracket: only reaching a bracket's threshold gains"
+        )
+        return GapReading(proposals, detail, note.en, note)
 
     def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
-        above, blocked = self._above(facts)
+        above, blocked = self._above(facts, ctx)
         if blocked or not above:
             return []
-        element = self.source.input_element
-        quantum = ctx.quantum(element)
-        needed = self.source.input_for(facts.values, above[0][0], quantum, lower=False)
-        if needed is None:
-            return []
-        old = facts.values.get(element)
-        start = old if isinstance(old, Decimal) else ZERO
-        return [
-            Move(
-                f"{element} {fmt(start)} -> {fmt(needed)} ({ind.code} to the bracket from {fmt(above[0][0])})",
-                {element: needed},
-                cost=relative_change(old, needed),
-                trim=(element, start, quantum),
-            )
-        ]
+        return numeric_move(ind, facts, ctx, self.source, above[0][0], partial=False)

@@ -15,8 +15,10 @@ from typing import Any, ClassVar
 
 from app.domain.elements import ElementKind, Registry, RegistryCounting, counts_in_year
 from app.domain.facts import Facts, RegistryItem
-from app.domain.numbers import ONE, ZERO, fmt
+from app.domain.numbers import ONE, ZERO
+from app.domain.phrasing import Text, points
 from app.domain.rules.base import (
+    Bound,
     Evaluation,
     Evaluator,
     GapContext,
@@ -188,6 +190,7 @@ class Tally(RuleKind):
         proposals: list[Proposal] = []
         per_item = []
         best: tuple[Decimal, str, str] | None = None
+        cap = points(self.cap)
         for type_, levels in self.points_table.items():
             for level, pts in levels.items():
                 if pts <= ZERO:
@@ -196,10 +199,16 @@ class Tally(RuleKind):
                 per_item.append({"type": type_, "level": level, "points_each": pts, "items_to_cap": to_cap})
                 if best is None or pts > best[0]:
                     best = (pts, type_, level)
+                item, gain = ctx.item_text(self.registry, type_, level), points(pts)
+                text = Text(
+                    f"新增 1 个{item.zh}：{ind.text.zh}加 {gain.zh}（上限 {cap.zh}）",
+                    f"one more {item.en}: +{gain.en} before the cap of {cap.en}",
+                )
+                _, bound = ctx.new_items_room(facts, self.registry, type_, 1)
                 proposals.append(
                     Proposal(
                         "one_item",
-                        f"one more {level} {type_}: +{fmt(pts)} before the cap of {fmt(self.cap)}",
+                        text.en,
                         items=(NewItem(self.registry, type_, level),),
                         detail={
                             "registry": self.registry,
@@ -208,16 +217,24 @@ class Tally(RuleKind):
                             "count": 1,
                             "points_each": pts,
                         },
+                        text=text,
+                        bounds=(bound,) if bound else (),
                     )
                 )
         if best is not None and room > ZERO:
             pts, type_, level = best
             n = int((room / pts).to_integral_value(rounding=ROUND_CEILING))
             if n > 1:
+                item, left = ctx.item_text(self.registry, type_, level), points(room)
+                text = Text(
+                    f"新增 {n} 个{item.zh}，补足{ind.text.zh}上限内剩余的 {left.zh}",
+                    f"{item.en}: {n} more fill the room of {left.en} under the cap",
+                )
+                _, bound = ctx.new_items_room(facts, self.registry, type_, n)
                 proposals.append(
                     Proposal(
                         "max",
-                        f"{n} more {level} {type_} fill the room of {fmt(room)} under the cap",
+                        text.en,
                         items=(NewItem(self.registry, type_, level, n),),
                         detail={
                             "registry": self.registry,
@@ -226,12 +243,16 @@ class Tally(RuleKind):
                             "count": n,
                             "points_each": pts,
                         },
+                        text=text,
+                        bounds=(bound,) if bound else (),
                     )
                 )
         detail = {"registry": self.registry, "cap": self.cap, "room_under_cap": room, "per_item": per_item}
         return GapReading(proposals, detail)
 
     def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
+        """Per level, one more item of the highest-scoring type that still has room this year
+        (the types' yearly limits); a better type out of room is reported as a binding bound."""
         if min(self._total(facts), self.cap) >= self.cap:
             return []
         counted = self._counted(facts)
@@ -239,15 +260,28 @@ class Tally(RuleKind):
         moves = []
         for level in ctx.levels:
             typed = [(p, t) for t, levels in self.points_table.items() if (p := levels.get(level, ZERO)) > 0]
-            if not typed:
-                continue
-            pts, type_ = max(typed, key=lambda pt: pt[0])
-            at_or_above = sum(1 for i in counted if rank.get(i.level, len(rank)) <= rank[level])
-            moves.append(
-                Move(
-                    f"one more {level} {type_} ({ind.code} +{fmt(pts)})",
-                    items=(NewItem(self.registry, type_, level),),
-                    cost=ONE / (at_or_above + 1),
+            typed.sort(key=lambda pt: -pt[0])  # stable: the scheme's order among equal points
+            out_of_room: list[Bound] = []
+            for pts, type_ in typed:
+                room, bound = ctx.new_items_room(facts, self.registry, type_, 1)
+                if room < 1:
+                    if bound is not None:
+                        out_of_room.append(bound)
+                    continue
+                at_or_above = sum(1 for i in counted if rank.get(i.level, len(rank)) <= rank[level])
+                item, gain = ctx.item_text(self.registry, type_, level), points(pts)
+                text = Text(
+                    f"新增 1 个{item.zh}：{ind.text.zh}加 {gain.zh}",
+                    f"one more {item.en}: {ind.text.en} +{gain.en}",
                 )
-            )
+                moves.append(
+                    Move(
+                        text.en,
+                        items=(NewItem(self.registry, type_, level),),
+                        cost=ONE / (at_or_above + 1),
+                        text=text,
+                        bounds=(*out_of_room, *((bound,) if bound else ())),
+                    )
+                )
+                break
         return moves
