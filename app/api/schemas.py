@@ -13,11 +13,13 @@ from pydantic import (
     Field,
     ValidationInfo,
     WithJsonSchema,
+    computed_field,
     field_validator,
 )
 
 from app.api.review_schemas import QualityFlagRead, WarningsField
 from app.domain.document import parse_date
+from app.domain.elements import REGION_LEVELS
 from app.domain.numbers import json_number
 
 T = TypeVar("T")
@@ -28,6 +30,20 @@ RegionCodeStr = Annotated[
     str, Field(pattern=REGION_CODE_PATTERN, examples=["130102"], description="GB/T 2260 division code")
 ]
 Level = Literal["province", "city", "county"]
+#: a region level as sent: its code, or a label the service turns into the code (省级, 省, Province)
+LevelIn = Annotated[
+    str,
+    Field(min_length=1, max_length=32),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": list(dict.fromkeys(label for lv in REGION_LEVELS for label in lv.labels())),
+            "title": "Level",
+            "description": "province | city | county, or a label of one: 省级/省, 市级/市, 县级/县/区 ...; "
+            "stored and read back as the code",
+        }
+    ),
+]
 ItemLevel = Annotated[str, Field(min_length=1, max_length=16, examples=["provincial"])]
 ItemType = Annotated[str, Field(min_length=1, max_length=64, examples=["key_lab"])]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -145,7 +161,7 @@ class RegionCreate(Strict_):
     code: RegionCodeStr
     name_zh: Annotated[str, Field(min_length=1, max_length=100)]
     name_en: Annotated[str, Field(min_length=1, max_length=200)]
-    level: Level
+    level: LevelIn
     parent_code: RegionCodeStr | None = None
 
 
@@ -153,7 +169,7 @@ class RegionUpdate(Patch_):
     NULLABLE = frozenset({"parent_code"})
     name_zh: Omittable[Annotated[str, Field(min_length=1, max_length=100)]] = None
     name_en: Omittable[Annotated[str, Field(min_length=1, max_length=200)]] = None
-    level: Omittable[Level] = None
+    level: Omittable[LevelIn] = None
     parent_code: RegionCodeStr | None = Field(default=None, description="null: the region has no parent")
 
 
@@ -166,6 +182,21 @@ class RegionRead(BaseModel):
     parent_code: str | None
     created_at: datetime
     updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def level_name_zh(self) -> str:
+        """the level's Chinese name (省级, 市级, 县级)"""
+        return _REGION_LEVEL_NAMES[self.level][0]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def level_name_en(self) -> str:
+        """the level's English name"""
+        return _REGION_LEVEL_NAMES[self.level][1]
+
+
+_REGION_LEVEL_NAMES = {lv.code: (lv.name_zh, lv.name_en) for lv in REGION_LEVELS}
 
 
 # ----------------------------------------------------------------------------------- periods

@@ -14,7 +14,7 @@ from app.db import repositories as repo
 from app.db.tables import Award, Platform
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
-from app.domain.document import check_item_dates, check_item_kind
+from app.domain.document import check_item_dates, check_item_kind, item_codes
 from app.services import approvals, audit
 from app.services.access import registry_refusal
 from app.services.audit import SYSTEM, Actor
@@ -151,10 +151,25 @@ def _find(session: Session, data: ItemInput) -> Item | None:
     return repo.find_award(session, data.region_code, data.type, data.level, data.name, data.awarded_on)
 
 
+def _codes(scheme: Scheme, registry: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` with a type and level given by name or alias (省级, 省) turned into codes."""
+    if "type" not in fields and "level" not in fields:
+        return fields
+    type_, level = item_codes(scheme, registry, fields.get("type"), fields.get("level"))
+    out = dict(fields)
+    if "type" in fields:
+        out["type"] = type_
+    if "level" in fields:
+        out["level"] = level
+    return out
+
+
 def create_item(
     session: Session, scheme: Scheme, data: ItemInput, *, actor: Actor = SYSTEM
 ) -> tuple[Item, bool]:
-    """Add an item; an identical re-send returns the stored item (created False), a clash 409."""
+    """Add an item; an identical re-send returns the stored item (created False), a clash 409.
+    Its type and level may be given as codes or as the scheme's labels; codes are stored."""
+    data = type(data)(**_codes(scheme, _kind(data), data.__dict__))
     _check(session, scheme, data)
     existing = _find(session, data)
     kind = _kind(data)
@@ -254,6 +269,7 @@ def update_item(
         raise InvalidInput(nulls)
     row = get_item(session, model, item_id, for_update=True, if_match=if_match)
     before = _as_input(row)
+    changes = _codes(scheme, _spec(model)[0], changes)
     after = type(before)(**{**before.__dict__, **changes})
     if after != before:
         _check(session, scheme, after)  # an invalid change is 422 even with a stale If-Match
