@@ -355,18 +355,61 @@ class AwardRead(BaseModel):
 Number = int | float
 
 
+class NamedRef(BaseModel):
+    """A code with its names."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class ElementRef(NamedRef):
+    """A data element with its names, unit and the department that posts it."""
+
+    unit_zh: str | None = Field(None, description="null: the element has no unit (a choice, a flag)")
+    unit_en: str | None = None
+    department: NamedRef | None
+
+
+class InputDetail(ElementRef):
+    value: Number | bool | str | None = Field(description="as in `inputs`: a number, a choice code, a flag")
+    value_label_zh: str | None = Field(description="the value as people read it: 3000 万元, 合署办公, 是")
+    value_label_en: str | None
+
+
+class DepartmentMissing(NamedRef):
+    elements: list[ElementRef] = Field(description="the elements the department has not posted")
+
+
 class IndicatorBreakdown(BaseModel):
     code: str
     name_zh: str
     name_en: str
-    unit: str
+    unit: str = Field(description="the Chinese unit, empty when there is none (see unit_zh, unit_en)")
     value: Number | str | None = Field(description="the ratio, count or choice that was scored")
     score: Number
     max: Number
     missing_inputs: list[str]
     departments: list[str]
     inputs: dict[str, Number | bool | str | None]
-    explanation: dict[str, Any]
+    explanation: dict[str, Any] = Field(
+        description="the rule's reading (GET /schemes/{code}: explanation_shape); codes in it "
+        "(registry types and levels, choices) come with their name_zh and name_en"
+    )
+    unit_zh: str | None = Field(description="null when the indicator has no unit")
+    unit_en: str | None
+    value_label_zh: str | None = Field(
+        description="`value` as people read it: 3.2%, 3000 万元, a choice's name; null when missing"
+    )
+    value_label_en: str | None
+    department_names: list[NamedRef] = Field(description="`departments` with their names")
+    missing_input_names: list[ElementRef] = Field(description="`missing_inputs` with their names")
+    input_details: list[InputDetail] = Field(description="`inputs` with their names, units and owners")
+    sentence_zh: str = Field(
+        description="why the indicator scored what it did, e.g. 地方财政科技支出 3000 万元，介于 1000 与 "
+        "5000 万元之间（3 至 4 分），按线性插值得 3.5 分（满分 5 分）"
+    )
+    sentence_en: str
 
 
 class DimensionBreakdown(BaseModel):
@@ -393,6 +436,17 @@ class BreakdownBase(BaseModel):
     complete: bool
     missing_by_department: dict[str, list[str]]
     dimensions: list[DimensionBreakdown]
+    region_name_zh: str | None = Field(description="null in a document scored without a region")
+    region_name_en: str | None
+    region_level: Level | None
+    region_level_name_zh: str | None
+    region_level_name_en: str | None
+    region_parent: NamedRef | None = Field(description="the region's parent; null at the top")
+    scheme_name_zh: str
+    scheme_name_en: str
+    missing_by_department_named: list[DepartmentMissing] = Field(
+        description="`missing_by_department` with the names of departments and elements"
+    )
 
 
 class BreakdownRead(BreakdownBase):
