@@ -232,6 +232,10 @@ class ValuePut(Strict_):
 class ValueRead(BaseModel):
     element: str
     value: StoredValue
+    value_label_zh: str | None = Field(
+        None, description="the value as people read it: a choice's name (合署办公), 是/否, 3000 万元"
+    )
+    value_label_en: str | None = None
     comment: str | None
     source: str = Field(description="name of the key (or loader) that last wrote the value")
     updated_at: datetime
@@ -307,7 +311,11 @@ class PlatformRead(BaseModel):
     id: int
     region: str
     type: str
+    type_name_zh: str | None = Field(None, description="the type's names in the scheme (null: not in it)")
+    type_name_en: str | None = None
     level: str
+    level_name_zh: str | None = Field(None, description="the level's names in the scheme (null: not in it)")
+    level_name_en: str | None = None
     name: str
     recognized_on: date
     revoked_on: date | None
@@ -342,7 +350,11 @@ class AwardRead(BaseModel):
     id: int
     region: str
     type: str
+    type_name_zh: str | None = Field(None, description="the type's names in the scheme (null: not in it)")
+    type_name_en: str | None = None
     level: str
+    level_name_zh: str | None = Field(None, description="the level's names in the scheme (null: not in it)")
+    level_name_en: str | None = None
     name: str
     awarded_on: date
     document_number: str | None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from app.domain.elements import REGION_LEVELS, ElementKind, Named
@@ -59,7 +60,7 @@ def value_labels(scheme: Scheme, element: str, value: object) -> tuple[str | Non
         return ("是", "yes") if value else ("否", "no")
     if el.kind is ElementKind.CHOICE and isinstance(value, str):
         return vocabulary(scheme).choice(element, value)
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
         n = num(value)
         zh = f"{n}{el.unit}" if el.unit in ("%", "") else f"{n} {el.unit}"
         return zh, f"{n} {el.unit_en}" if el.unit_en else n

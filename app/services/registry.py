@@ -151,6 +151,19 @@ def _find(session: Session, data: ItemInput) -> Item | None:
     return repo.find_award(session, data.region_code, data.type, data.level, data.name, data.awarded_on)
 
 
+def item_labels(scheme: Scheme, row: Item) -> dict[str, str | None]:
+    """The names of an item's type and level in `scheme` (None for a code it does not hold)."""
+    reg = scheme.registries.get(_kind(row))
+    type_ = next((t for t in reg.types if t.code == row.type), None) if reg else None
+    level = scheme.levels.get(row.level)
+    return {
+        "type_name_zh": type_.name_zh if type_ else None,
+        "type_name_en": type_.name_en if type_ else None,
+        "level_name_zh": level.name_zh if level else None,
+        "level_name_en": level.name_en if level else None,
+    }
+
+
 def _codes(scheme: Scheme, registry: str, fields: dict[str, Any]) -> dict[str, Any]:
     """`fields` with a type and level given by name or alias (省级, 省) turned into codes."""
     if "type" not in fields and "level" not in fields:
