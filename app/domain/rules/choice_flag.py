@@ -42,6 +42,8 @@ class ChoiceFlag(RuleKind):
     explanation_shape: ClassVar[Mapping[str, str]] = MappingProxyType(
         {
             "choice": "the choice posted (null when missing)",
+            "choice_name_zh": "in a breakdown: the choice's Chinese name (null when missing)",
+            "choice_name_en": "in a breakdown: the choice's English name (null when missing)",
             "choice_points": "its points",
             "flag": "the flag posted (null when missing)",
             "flag_points": "the flag's points (0 unless it is true)",

@@ -50,7 +50,8 @@ class Tally(RuleKind):
     explanation_shape: ClassVar[Mapping[str, str]] = MappingProxyType(
         {
             "registry": "the registry counted",
-            "items": "[{id, name, type, level, points}]: the items of the year of a type the rule scores",
+            "items": "[{id, name, type, level, points}]: the items of the year of a type the rule scores; "
+            "in a breakdown each with type_name_zh, type_name_en, level_name_zh, level_name_en",
             "subtotal": "the items' points",
             "extra_points": "the extra element's points, when the rule has one",
             "cap": "the cap",
