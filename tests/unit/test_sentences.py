@@ -13,6 +13,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
 
 from app.domain import Facts, RegistryItem, score
 from app.domain.elements import Named
@@ -20,6 +21,7 @@ from app.domain.labels import RegionNames, label_breakdown
 from app.domain.loader import load_scheme_file
 from app.domain.scheme import Scheme
 from tests.unit.helpers import award, hebei, platform
+from tests.unit.test_properties import facts as random_facts
 
 D = Decimal
 STEPS = load_scheme_file("tests/schemes/test-county-steps.toml")
@@ -285,3 +287,27 @@ def test_sentence_numbers_have_no_trailing_zeros_or_exponent() -> None:
     zh, en = sentences(hebei(), {"fiscal_st_expenditure": D("10000.00")})["fiscal_st_expenditure"]
     assert zh == "地方财政科技支出 10000 万元，达到 10000 万元及以上，得满分 5 分"
     assert "E+" not in en and ".00" not in en
+
+
+@settings(max_examples=150, deadline=None)
+@given(random_facts())
+def test_every_sentence_states_the_points_the_indicator_scored(f: Facts) -> None:
+    """On random region-years (a quarter of the inputs missing, random registries): every
+    indicator's sentence, in both languages, ends on the points the engine gave it, shows no
+    exponent, and reads the same when the breakdown comes back from stored JSON."""
+    scheme = hebei()
+    made = score(scheme, f).to_dict()
+    stored = json.loads(json.dumps(made))
+    body = label_breakdown(made, scheme, None)
+    for d in body["dimensions"]:
+        for i in d["indicators"]:
+            s, m = D(str(i["score"])).normalize(), D(str(i["max"])).normalize()
+            s_text, m_text = format(s, "f"), format(m, "f")
+            if s == m:
+                zh, en = f"得满分 {m_text} 分", f"scores the full {m_text} points"
+            else:
+                zh, en = f"得 {s_text} 分（满分 {m_text} 分）", f"scores {s_text} of {m_text} points"
+            assert i["sentence_zh"].endswith(zh), i["sentence_zh"]
+            assert en in i["sentence_en"], i["sentence_en"]
+            assert "E+" not in i["sentence_zh"] + i["sentence_en"]
+    assert label_breakdown(stored, scheme, None) == body
