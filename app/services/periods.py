@@ -242,8 +242,15 @@ def _names(places: dict[str, PublishedRegion], code: str) -> RegionNames | None:
 
 def published_region_names(session: Session, year: int) -> dict[str, RegionNames | None]:
     """Every region of `year`'s snapshot as its breakdown names it: from the states stored with
-    the snapshot (see `published_regions`)."""
-    places = published_regions(session, year)
+    the snapshot alone, never from the regions as they are now (a snapshot stored before its
+    region's state was recorded names no region)."""
+    places: dict[str, PublishedRegion] = {}
+    for code, state in snapshot_rows.region_states(session, year):
+        if state is not None:
+            st = json.loads(state)
+            places[code] = PublishedRegion(
+                code, st["name_zh"], st["name_en"], st["level"], st["parent_code"], tuple(st["ancestors"])
+            )
     return {code: _names(places, code) for code in places}
 
 

@@ -127,3 +127,29 @@ async def test_a_snapshot_stored_before_names_gets_them_from_what_was_published(
             {"r": CHANGAN},
         ).scalar_one()
     assert kept == old_text  # the stored snapshot is not rewritten
+
+
+async def test_a_snapshot_without_region_states_names_no_region(
+    api: httpx.AsyncClient, engine: Engine
+) -> None:
+    """Stored before names and before region states: the names of the scheme's codes and the
+    sentences are added, the region's names are not taken from the live tables."""
+    await example(api)
+    assert (await api.post("/periods/2020/lock", json=FORCE)).status_code == 200
+    with engine.connect() as conn:  # read from the table: a GET would fill the cache first
+        full = json.loads(
+            conn.execute(
+                text("SELECT breakdown FROM period_snapshot WHERE year = 2020 AND region_code = :r"),
+                {"r": CHANGAN},
+            ).scalar_one()
+        )
+    old = {k: v for k, v in full.items() if k not in ADDED_TOP}
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE period_snapshot SET breakdown = :b, region_state = NULL WHERE year = 2020"),
+            {"b": json.dumps(old, ensure_ascii=False)},
+        )
+    served = (await api.get(f"/scores/2020/{CHANGAN}")).json()
+    assert [served[k] for k in ADDED_TOP[:6]] == [None] * 6
+    assert served["scheme_name_zh"] == "河北省县域科技创新能力监测评价指标体系"
+    assert indicators(served)["fiscal_st_expenditure"]["sentence_zh"].startswith("地方财政科技支出 3000 万元")
