@@ -66,6 +66,7 @@ def render_table(b: dict[str, Any]) -> str:
 
 def cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from app.domain import InvalidInput, builtin_scheme, parse_document, score
+    from app.domain.labels import label_breakdown
 
     try:
         if args.file == "-":
@@ -91,7 +92,7 @@ def cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for p in exc.problems:
             print(f"  {p.field}: {p.reason}", file=err)
         return EXIT_INVALID
-    breakdown = score(scheme, facts, region).to_dict()
+    breakdown = label_breakdown(score(scheme, facts, region).to_dict(), scheme, None)
     if args.format == "table":
         print(render_table(breakdown), file=out)
     else:

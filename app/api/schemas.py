@@ -13,11 +13,13 @@ from pydantic import (
     Field,
     ValidationInfo,
     WithJsonSchema,
+    computed_field,
     field_validator,
 )
 
 from app.api.review_schemas import QualityFlagRead, WarningsField
 from app.domain.document import parse_date
+from app.domain.elements import REGION_LEVELS
 from app.domain.numbers import json_number
 
 T = TypeVar("T")
@@ -28,6 +30,20 @@ RegionCodeStr = Annotated[
     str, Field(pattern=REGION_CODE_PATTERN, examples=["130102"], description="GB/T 2260 division code")
 ]
 Level = Literal["province", "city", "county"]
+#: a region level as sent: its code, or a label the service turns into the code (省级, 省, Province)
+LevelIn = Annotated[
+    str,
+    Field(min_length=1, max_length=32),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": list(dict.fromkeys(label for lv in REGION_LEVELS for label in lv.labels())),
+            "title": "Level",
+            "description": "province | city | county, or a label of one: 省级/省, 市级/市, 县级/县/区 ...; "
+            "stored and read back as the code",
+        }
+    ),
+]
 ItemLevel = Annotated[str, Field(min_length=1, max_length=16, examples=["provincial"])]
 ItemType = Annotated[str, Field(min_length=1, max_length=64, examples=["key_lab"])]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -150,7 +166,7 @@ class RegionCreate(Strict_):
     code: RegionCodeStr
     name_zh: Annotated[str, Field(min_length=1, max_length=100)]
     name_en: Annotated[str, Field(min_length=1, max_length=200)]
-    level: Level
+    level: LevelIn
     parent_code: RegionCodeStr | None = None
 
 
@@ -158,7 +174,7 @@ class RegionUpdate(Patch_):
     NULLABLE = frozenset({"parent_code"})
     name_zh: Omittable[Annotated[str, Field(min_length=1, max_length=100)]] = None
     name_en: Omittable[Annotated[str, Field(min_length=1, max_length=200)]] = None
-    level: Omittable[Level] = None
+    level: Omittable[LevelIn] = None
     parent_code: RegionCodeStr | None = Field(default=None, description="null: the region has no parent")
 
 
@@ -171,6 +187,21 @@ class RegionRead(BaseModel):
     parent_code: str | None
     created_at: datetime
     updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def level_name_zh(self) -> str:
+        """the level's Chinese name (省级, 市级, 县级)"""
+        return _REGION_LEVEL_NAMES[self.level][0]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def level_name_en(self) -> str:
+        """the level's English name"""
+        return _REGION_LEVEL_NAMES[self.level][1]
+
+
+_REGION_LEVEL_NAMES = {lv.code: (lv.name_zh, lv.name_en) for lv in REGION_LEVELS}
 
 
 # ----------------------------------------------------------------------------------- periods
@@ -206,6 +237,10 @@ class ValuePut(Strict_):
 class ValueRead(BaseModel):
     element: str
     value: StoredValue
+    value_label_zh: str | None = Field(
+        None, description="the value as people read it: a choice's name (合署办公), 是/否, 3000 万元"
+    )
+    value_label_en: str | None = None
     comment: str | None
     source: str = Field(description="name of the key (or loader) that last wrote the value")
     updated_at: datetime
@@ -281,7 +316,11 @@ class PlatformRead(BaseModel):
     id: int
     region: str
     type: str
+    type_name_zh: str | None = Field(None, description="the type's names in the scheme (null: not in it)")
+    type_name_en: str | None = None
     level: str
+    level_name_zh: str | None = Field(None, description="the level's names in the scheme (null: not in it)")
+    level_name_en: str | None = None
     name: str
     recognized_on: date
     revoked_on: date | None
@@ -316,7 +355,11 @@ class AwardRead(BaseModel):
     id: int
     region: str
     type: str
+    type_name_zh: str | None = Field(None, description="the type's names in the scheme (null: not in it)")
+    type_name_en: str | None = None
     level: str
+    level_name_zh: str | None = Field(None, description="the level's names in the scheme (null: not in it)")
+    level_name_en: str | None = None
     name: str
     awarded_on: date
     document_number: str | None
@@ -329,18 +372,61 @@ class AwardRead(BaseModel):
 Number = int | float
 
 
+class NamedRef(BaseModel):
+    """A code with its names."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class ElementRef(NamedRef):
+    """A data element with its names, unit and the department that posts it."""
+
+    unit_zh: str | None = Field(None, description="null: the element has no unit (a choice, a flag)")
+    unit_en: str | None = None
+    department: NamedRef | None
+
+
+class InputDetail(ElementRef):
+    value: Number | bool | str | None = Field(description="as in `inputs`: a number, a choice code, a flag")
+    value_label_zh: str | None = Field(description="the value as people read it: 3000 万元, 合署办公, 是")
+    value_label_en: str | None
+
+
+class DepartmentMissing(NamedRef):
+    elements: list[ElementRef] = Field(description="the elements the department has not posted")
+
+
 class IndicatorBreakdown(BaseModel):
     code: str
     name_zh: str
     name_en: str
-    unit: str
+    unit: str = Field(description="the Chinese unit, empty when there is none (see unit_zh, unit_en)")
     value: Number | str | None = Field(description="the ratio, count or choice that was scored")
     score: Number
     max: Number
     missing_inputs: list[str]
     departments: list[str]
     inputs: dict[str, Number | bool | str | None]
-    explanation: dict[str, Any]
+    explanation: dict[str, Any] = Field(
+        description="the rule's reading (GET /schemes/{code}: explanation_shape); codes in it "
+        "(registry types and levels, choices) come with their name_zh and name_en"
+    )
+    unit_zh: str | None = Field(description="null when the indicator has no unit")
+    unit_en: str | None
+    value_label_zh: str | None = Field(
+        description="`value` as people read it: 3.2%, 3000 万元, a choice's name; null when missing"
+    )
+    value_label_en: str | None
+    department_names: list[NamedRef] = Field(description="`departments` with their names")
+    missing_input_names: list[ElementRef] = Field(description="`missing_inputs` with their names")
+    input_details: list[InputDetail] = Field(description="`inputs` with their names, units and owners")
+    sentence_zh: str = Field(
+        description="why the indicator scored what it did, e.g. 地方财政科技支出 3000 万元，介于 1000 与 "
+        "5000 万元之间（3 至 4 分），按线性插值得 3.5 分（满分 5 分）"
+    )
+    sentence_en: str
 
 
 class DimensionBreakdown(BaseModel):
@@ -367,6 +453,17 @@ class BreakdownBase(BaseModel):
     complete: bool
     missing_by_department: dict[str, list[str]]
     dimensions: list[DimensionBreakdown]
+    region_name_zh: str | None = Field(description="null in a document scored without a region")
+    region_name_en: str | None
+    region_level: Level | None
+    region_level_name_zh: str | None
+    region_level_name_en: str | None
+    region_parent: NamedRef | None = Field(description="the region's parent; null at the top")
+    scheme_name_zh: str
+    scheme_name_en: str
+    missing_by_department_named: list[DepartmentMissing] = Field(
+        description="`missing_by_department` with the names of departments and elements"
+    )
 
 
 class BreakdownRead(BreakdownBase):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from app.domain.elements import accepted, resolve_code
 from app.domain.facts import Facts, RegistryItem
 from app.domain.problems import InvalidInput, Problem, SchemeNotFound
 from app.domain.scheme import Scheme, Value
@@ -58,15 +59,29 @@ def parse_value(scheme: Scheme, element: str, raw: object) -> Value:
     return el.parse(raw)
 
 
+def item_codes(scheme: Scheme, registry: str, type_: object, level: object) -> tuple[object, object]:
+    """An item's type and level as codes: a Chinese or English name or an alias the scheme
+    declares (省级, 省, Provincial) becomes its code; what names nothing is returned as it is."""
+    reg = scheme.registries[registry]
+    found_type = resolve_code(reg.types, type_)
+    found_level = resolve_code(scheme.levels.values(), level)
+    return (
+        found_type if found_type is not None else type_,
+        found_level if found_level is not None else level,
+    )
+
+
 def check_item_kind(scheme: Scheme, registry: str, type_: object, level: object) -> list[Problem]:
-    """Problems with an item's type and level (field names 'type' and 'level')."""
+    """Problems with an item's type and level (field names 'type' and 'level'), codes or labels."""
     reg = scheme.registries[registry]
     problems = []
-    if not isinstance(type_, str) or type_ not in reg.type_codes:
-        problems.append(Problem("type", f"unknown {registry} type {type_!r}"))
-    if not isinstance(level, str) or level not in scheme.levels:
+    if resolve_code(reg.types, type_) is None:
         problems.append(
-            Problem("level", f"unknown level {level!r}; expected one of {', '.join(scheme.levels)}")
+            Problem("type", f"unknown {registry} type {type_!r}; expected one of {accepted(reg.types)}")
+        )
+    if resolve_code(scheme.levels.values(), level) is None:
+        problems.append(
+            Problem("level", f"unknown level {level!r}; expected one of {accepted(scheme.levels.values())}")
         )
     return problems
 
@@ -187,4 +202,7 @@ def parse_item(
     if problems or start is None:
         return None, problems
     item_id: Any = raw.get("id", default_id) if id_field else default_id
-    return RegistryItem(registry, str(raw["type"]), str(raw["level"]), start, end, name, item_id), []
+    type_, level = raw["type"], raw["level"]
+    if scheme is not None:
+        type_, level = item_codes(scheme, registry, type_, level)
+    return RegistryItem(registry, str(type_), str(level), start, end, name, item_id), []

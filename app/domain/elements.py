@@ -7,7 +7,8 @@ kinds and the scheme all build on it without importing each other in a circle.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -45,6 +46,42 @@ class Named:
     code: str
     name_zh: str
     name_en: str
+    #: other labels people write for it (省 for 省级), accepted on input like the names
+    aliases: tuple[str, ...] = field(default=(), kw_only=True)
+
+    def labels(self) -> tuple[str, ...]:
+        """Every text that stands for this code on input: the code, its names, its aliases."""
+        return (self.code, self.name_zh, self.name_en, *self.aliases)
+
+
+def resolve_code(options: Iterable[Named], raw: object) -> str | None:
+    """The code `raw` stands for among `options`: a code, a Chinese or English name, or an alias
+    (surrounding spaces ignored, English compared without case); None when it names none."""
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    folded = text.casefold()
+    found = None
+    for o in options:
+        if text == o.code:
+            return o.code
+        if found is None and (text == o.name_zh or text in o.aliases or folded == o.name_en.casefold()):
+            found = o.code
+    return found
+
+
+def accepted(options: Iterable[Named]) -> str:
+    """The codes with their Chinese labels and aliases, for a message that refuses a label:
+    "national (国家级, 国家), provincial (省级, 省)"."""
+    return ", ".join(f"{o.code} ({'、'.join(dict.fromkeys((o.name_zh, *o.aliases)))})" for o in options)
+
+
+#: the levels of a region in the division tree (not of a scheme: every scheme shares them)
+REGION_LEVELS: tuple[Named, ...] = (
+    Named("province", "省级", "Province", aliases=("省",)),
+    Named("city", "市级", "City", aliases=("市", "地级市")),
+    Named("county", "县级", "County", aliases=("县", "区", "县（市、区）", "县级市")),
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +106,8 @@ class Element(Named):
     unit: str
     kind: ElementKind
     department: str
+    #: the unit in English ("10k yuan"); the Chinese one is `unit`
+    unit_en: str = ""
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     choices: tuple[Choice, ...] = ()
@@ -94,11 +133,12 @@ class Element(Named):
                 raise ValueError("must be true or false")
             return raw
         if self.kind is ElementKind.CHOICE:
-            if not isinstance(raw, str):
-                raise ValueError(f"must be one of {', '.join(self.choice_codes)}")
-            if raw not in self.choice_codes:
-                raise ValueError(f"unknown choice {raw!r}; expected one of {', '.join(self.choice_codes)}")
-            return raw
+            code = resolve_code(self.choices, raw)
+            if code is None:
+                if not isinstance(raw, str):
+                    raise ValueError(f"must be one of {accepted(self.choices)}")
+                raise ValueError(f"unknown choice {raw!r}; expected one of {accepted(self.choices)}")
+            return code
         number = _to_decimal(raw)
         if number < ZERO:
             raise ValueError("must not be negative")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from app.domain.elements import Named
 from app.domain.numbers import ZERO, to_json
 from app.domain.plan import plan_for
 from app.domain.problems import Problem, SchemeInvalid, SchemeNotFound
@@ -90,6 +91,26 @@ class _Checker:
     def names(self, data: Mapping[str, Any], where: str) -> tuple[str, str]:
         return self.text(data, "name_zh", where), self.text(data, "name_en", where)
 
+    def aliases(self, data: Mapping[str, Any], where: str) -> tuple[str, ...]:
+        raw = data.get("aliases", [])
+        if not isinstance(raw, list) or not all(isinstance(a, str) and a.strip() for a in raw):
+            self.add(f"{where}.aliases", "must be a list of non-empty strings")
+            return ()
+        return tuple(a.strip() for a in raw)
+
+    def unique_labels(self, options: Sequence[Named], where: str) -> None:
+        """Every code, name and alias of `options` names one of them only: a label read on input
+        (省级, 合署办公) must resolve to one code."""
+        owner: dict[str, str] = {}
+        for o in options:
+            for label in dict.fromkeys((o.code, o.name_zh, o.name_en.casefold(), *o.aliases)):
+                other = owner.setdefault(label, o.code)
+                if other != o.code:
+                    self.add(
+                        f"{where}.{o.code}",
+                        f"the label {label!r} also names {other!r}: labels and aliases must be unique",
+                    )
+
 
 def load_scheme(data: Mapping[str, Any]) -> Scheme:
     """Build a Scheme from its definition (parsed TOML or JSON, numbers as int or Decimal).
@@ -107,7 +128,11 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
         c: Department(c, *ck.names(d, f"departments.{c}"))
         for c, d in ck.table(data, "departments", "").items()
     }
-    levels = {c: Level(c, *ck.names(d, f"levels.{c}")) for c, d in ck.table(data, "levels", "").items()}
+    levels = {
+        c: Level(c, *ck.names(d, f"levels.{c}"), aliases=ck.aliases(d, f"levels.{c}"))
+        for c, d in ck.table(data, "levels", "").items()
+    }
+    ck.unique_labels(list(levels.values()), "levels")
 
     elements: dict[str, Element] = {}
     for c, e in ck.table(data, "elements", "").items():
@@ -127,9 +152,13 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
         choices: tuple[Choice, ...] = ()
         if kind is ElementKind.CHOICE:
             raw_choices = ck.table(e, "choices", where)
-            choices = tuple(Choice(k, *ck.names(v, f"{where}.choices.{k}")) for k, v in raw_choices.items())
+            choices = tuple(
+                Choice(k, *ck.names(v, f"{where}.choices.{k}"), aliases=ck.aliases(v, f"{where}.choices.{k}"))
+                for k, v in raw_choices.items()
+            )
             if not choices:
                 ck.add(f"{where}.choices", "a choice element needs at least one choice")
+            ck.unique_labels(choices, f"{where}.choices")
         minimum = maximum = None
         if kind is ElementKind.ASSESSED:
             minimum, maximum = ck.number(e, "min", where), ck.number(e, "max", where)
@@ -139,6 +168,7 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
             c,
             *ck.names(e, where),
             unit=ck.text(e, "unit", where, required=False),
+            unit_en=ck.text(e, "unit_en", where, required=False),
             kind=kind,
             department=str(dept),
             minimum=minimum,
@@ -161,7 +191,15 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
             if t in type_owner:
                 ck.add(f"{where}.types.{t}", f"type code already used by registry {type_owner[t]!r}")
             type_owner[t] = c
-            types.append(RegistryType(t, *ck.names(tv, f"{where}.types.{t}"), registry=c))
+            types.append(
+                RegistryType(
+                    t,
+                    *ck.names(tv, f"{where}.types.{t}"),
+                    registry=c,
+                    aliases=ck.aliases(tv, f"{where}.types.{t}"),
+                )
+            )
+        ck.unique_labels(types, f"{where}.types")
         registries[c] = Registry(c, *ck.names(r, where), counting=counting, types=tuple(types))
 
     tiers = []
@@ -240,6 +278,7 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
                     max=imax,
                     departments=tuple(depts),
                     rule=rule,
+                    unit_en=ck.text(ind, "unit_en", iwhere, required=False),
                 )
             )
         if not d.get("indicators"):

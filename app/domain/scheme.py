@@ -39,6 +39,8 @@ class Indicator(Named):
     max: Decimal
     departments: tuple[str, ...]
     rule: RuleKind
+    #: the unit in English ("10k yuan"); the Chinese one is `unit`
+    unit_en: str = ""
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,13 @@ from app.db.tables import Period
 from app.domain import Breakdown, Facts, InvalidInput, Problem, Scheme, analysis, score
 from app.domain.analysis import Changes, Place, Standing
 from app.domain.analysis.sentences import department_text, round_text
+from app.domain.labels import label_breakdown
 from app.domain.numbers import json_number
 from app.services import schemes, timeliness
 from app.services.errors import NotFound
 from app.services.periods import PUBLISHED, PublishedRegion, get_period, published_regions
 from app.services.regions import get_region, scope_codes
-from app.services.scores import ScoreReader, breakdown_json, facts_by_region
+from app.services.scores import ScoreReader, breakdown_json, facts_by_region, region_names
 
 #: a trend reads at most this many years
 MAX_TREND_YEARS = 200  # every data year the API accepts (1949-2100)
@@ -211,7 +212,8 @@ def simulate(session: Session, year: int, region: str, changes: Changes) -> dict
         "by_indicator": {
             k: json_number(v) for k, v in analysis.indicator_changes(stored, b).items() if v != 0
         },
-        "breakdown": b.to_dict(),
+        # a breakdown like any other: names and sentences (the region as it is now)
+        "breakdown": label_breakdown(b.to_dict(), scheme, region_names(session, region)),
     }
 
 

@@ -14,6 +14,7 @@ from app.db.facts import decode
 from app.db.tables import Period
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
+from app.domain.labels import value_labels
 from app.domain.scheme import Value
 from app.services import approvals, audit, quality, schemes
 from app.services.access import value_refusal
@@ -340,9 +341,13 @@ def get_value(session: Session, year: int, region: str, element: str) -> dict[st
     row = repo.get_value(session, year, region, element)
     if row is None:
         raise NotFound("value", f"{year}/{region}/{element}")
+    value = decode(scheme, row.element, row.value_number, row.value_text)
+    label_zh, label_en = value_labels(scheme, row.element, value)
     return {
         "element": row.element,
-        "value": decode(scheme, row.element, row.value_number, row.value_text),
+        "value": value,
+        "value_label_zh": label_zh,
+        "value_label_en": label_en,
         "comment": row.comment,
         "source": row.source,
         "updated_at": row.updated_at,
@@ -358,10 +363,14 @@ def region_values(session: Session, year: int, region: str) -> list[dict[str, An
     return [
         {
             "element": r[1],
-            "value": decode(scheme, r[1], r[2], r[3]),
+            "value": value,
+            "value_label_zh": labels[0],
+            "value_label_en": labels[1],
             "comment": r[4],
             "source": r[5],
             "updated_at": r[6],
         }
         for r in rows
+        for value in [decode(scheme, r[1], r[2], r[3])]
+        for labels in [value_labels(scheme, r[1], value)]
     ]

@@ -8,7 +8,7 @@ row problems are mapped back to the cells they came from (`D7`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -19,6 +19,7 @@ from sqlmodel import Session
 from app.db import repositories as repo
 from app.db.tables import Award, Platform
 from app.domain import InvalidInput, Scheme
+from app.domain.elements import Named, resolve_code
 from app.domain.scheme import Element, ElementKind
 from app.services import data, registry
 from app.services.audit import SYSTEM, Actor
@@ -180,11 +181,8 @@ def cell_value(el: Element, raw: Any) -> Any:
             return True if raw in TRUE_WORDS else False if raw in FALSE_WORDS else raw
         return raw
     if el.kind is ElementKind.CHOICE:
-        if isinstance(raw, str):
-            for c in el.choices:
-                if raw in (c.code, c.name_zh):
-                    return c.code
-        return raw
+        code = resolve_code(el.choices, raw)  # a code, a name or an alias the scheme declares
+        return code if code is not None else raw
     if isinstance(raw, str):
         try:
             return Decimal(raw)
@@ -210,12 +208,11 @@ def _date(raw: Any) -> tuple[date | None, str | None]:
     return None, "must be a date: a spreadsheet date or YYYY-MM-DD"
 
 
-def _label(raw: Any, pairs: Sequence[tuple[str, str]]) -> Any:
-    text = raw.strip() if isinstance(raw, str) else raw
-    for code, zh in pairs:
-        if text in (code, zh):
-            return code
-    return text
+def _label(raw: Any, options: Iterable[Named]) -> Any:
+    """The code a cell names (a code, a Chinese or English name, an alias), or the cell as typed
+    for the check to refuse."""
+    code = resolve_code(options, raw)
+    return code if code is not None else (raw.strip() if isinstance(raw, str) else raw)
 
 
 def _header_row(rows: list[list[Any]], first: str) -> int | None:
@@ -508,8 +505,7 @@ def _registry(
         )
         return count
     reg = scheme.registries[code]
-    types = [(t.code, t.name_zh) for t in reg.types]
-    levels = [(lv.code, lv.name_zh) for lv in scheme.levels.values()]
+    types, levels = reg.types, tuple(scheme.levels.values())
     model: type[Platform] | type[Award] = Platform if code == "platform" else Award
     for i in range(head + 1, len(rows)):
         row = rows[i]

@@ -21,6 +21,8 @@ from app.db.tables import Period, PeriodSnapshot
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, score
 from app.domain.document import check_year
+from app.domain.elements import Named
+from app.domain.labels import RegionNames, label_breakdown
 from app.services import approvals, audit, schemes
 from app.services.access import require_admin
 from app.services.audit import SYSTEM, Actor
@@ -126,6 +128,7 @@ def lock_period(
     for code in regions:
         body = score(scheme, facts[code], code).to_dict()
         body["period_status"] = PUBLISHED
+        label_breakdown(body, scheme, _names(places, code))
         rows.append(
             {
                 "year": year,
@@ -220,6 +223,35 @@ def _region_states(rows: Sequence[Any]) -> dict[str, PublishedRegion]:
             current = parents.get(current)
         out[code] = PublishedRegion(code, name_zh, name_en, level, parent_code, tuple(chain))
     return out
+
+
+def _names(places: dict[str, PublishedRegion], code: str) -> RegionNames | None:
+    """A region's names, level and parent's names as `places` (one year's regions) hold them."""
+    p = places.get(code)
+    if p is None:
+        return None
+    parent = places.get(p.parent_code) if p.parent_code else None
+    return RegionNames(
+        p.code,
+        p.name_zh,
+        p.name_en,
+        p.level,
+        Named(parent.code, parent.name_zh, parent.name_en) if parent else None,
+    )
+
+
+def published_region_names(session: Session, year: int) -> dict[str, RegionNames | None]:
+    """Every region of `year`'s snapshot as its breakdown names it: from the states stored with
+    the snapshot alone, never from the regions as they are now (a snapshot stored before its
+    region's state was recorded names no region)."""
+    places: dict[str, PublishedRegion] = {}
+    for code, state in snapshot_rows.region_states(session, year):
+        if state is not None:
+            st = json.loads(state)
+            places[code] = PublishedRegion(
+                code, st["name_zh"], st["name_en"], st["level"], st["parent_code"], tuple(st["ancestors"])
+            )
+    return {code: _names(places, code) for code in places}
 
 
 def published_regions(session: Session, year: int) -> dict[str, PublishedRegion]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -16,6 +16,7 @@ from app.db import repositories as repo
 from app.db.tables import Region
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem
+from app.domain.elements import REGION_LEVELS, accepted, resolve_code
 from app.services import audit
 from app.services.access import require_admin
 from app.services.audit import SYSTEM, Actor
@@ -35,12 +36,21 @@ class RegionInput:
     parent_code: str | None = None
 
 
+def level_code(raw: Any) -> Any:
+    """A region level given by code or label (省级, 省, Province) as its code; anything else as
+    it is, for `_check` to refuse."""
+    code = resolve_code(REGION_LEVELS, raw)
+    return code if code is not None else raw
+
+
 def _check(session: Session, data: RegionInput, *, existing: Region | None = None) -> None:
     problems = []
     if not CODE_PATTERN.fullmatch(data.code):
         problems.append(Problem("code", "must be a 6-digit GB/T 2260 division code"))
     if data.level not in LEVEL_RANK:
-        problems.append(Problem("level", f"must be one of {', '.join(LEVEL_RANK)}"))
+        problems.append(
+            Problem("level", f"unknown level {data.level!r}; expected one of {accepted(REGION_LEVELS)}")
+        )
     if data.parent_code is not None:
         parent = repo.get_region(session, data.parent_code)
         if parent is None:
@@ -63,6 +73,7 @@ def _state(region: Region) -> dict[str, Any]:
 
 def create_region(session: Session, data: RegionInput, *, actor: Actor = SYSTEM) -> Region:
     require_admin(actor, "create regions")
+    data = replace(data, level=level_code(data.level))
     if repo.get_region(session, data.code) is not None:
         raise Conflict(f"region {data.code} already exists", existing=data.code)
     # A new region joins every open year's rankings. Periods are locked first, in ascending
@@ -94,6 +105,8 @@ def update_region(
     nulls = [Problem(k, "must not be null") for k, v in changes.items() if v is None and k != "parent_code"]
     if nulls:
         raise InvalidInput(nulls)
+    if "level" in changes:
+        changes = {**changes, "level": level_code(changes["level"])}
     # Periods first (ascending year, as every writer takes them), then the region: a publisher
     # holds its period while its snapshot's foreign keys wait for a locked region row.
     repo.lock_periods(session)
@@ -152,10 +165,11 @@ class ImportCounts:
 
 def import_regions(session: Session, rows: Iterable[dict[str, Any]]) -> ImportCounts:
     """Insert or update regions, parents first; re-running with the same rows changes nothing."""
-    ordered = sorted(rows, key=lambda r: (LEVEL_RANK.get(r["level"], 9), r["code"]))
+    ordered = sorted(rows, key=lambda r: (LEVEL_RANK.get(str(level_code(r["level"])), 9), r["code"]))
     created = updated = unchanged = 0
     for row in ordered:
-        data = RegionInput(row["code"], row["name_zh"], row["name_en"], row["level"], row.get("parent_code"))
+        level = level_code(row["level"])
+        data = RegionInput(row["code"], row["name_zh"], row["name_en"], level, row.get("parent_code"))
         region = repo.get_region(session, data.code)
         if region is None:
             create_region(session, data)

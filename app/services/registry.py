@@ -14,7 +14,7 @@ from app.db import repositories as repo
 from app.db.tables import Award, Platform
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
-from app.domain.document import check_item_dates, check_item_kind
+from app.domain.document import check_item_dates, check_item_kind, item_codes
 from app.services import approvals, audit
 from app.services.access import registry_refusal
 from app.services.audit import SYSTEM, Actor
@@ -151,10 +151,38 @@ def _find(session: Session, data: ItemInput) -> Item | None:
     return repo.find_award(session, data.region_code, data.type, data.level, data.name, data.awarded_on)
 
 
+def item_labels(scheme: Scheme, row: Item) -> dict[str, str | None]:
+    """The names of an item's type and level in `scheme` (None for a code it does not hold)."""
+    reg = scheme.registries.get(_kind(row))
+    type_ = next((t for t in reg.types if t.code == row.type), None) if reg else None
+    level = scheme.levels.get(row.level)
+    return {
+        "type_name_zh": type_.name_zh if type_ else None,
+        "type_name_en": type_.name_en if type_ else None,
+        "level_name_zh": level.name_zh if level else None,
+        "level_name_en": level.name_en if level else None,
+    }
+
+
+def _codes(scheme: Scheme, registry: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` with a type and level given by name or alias (省级, 省) turned into codes."""
+    if "type" not in fields and "level" not in fields:
+        return fields
+    type_, level = item_codes(scheme, registry, fields.get("type"), fields.get("level"))
+    out = dict(fields)
+    if "type" in fields:
+        out["type"] = type_
+    if "level" in fields:
+        out["level"] = level
+    return out
+
+
 def create_item(
     session: Session, scheme: Scheme, data: ItemInput, *, actor: Actor = SYSTEM
 ) -> tuple[Item, bool]:
-    """Add an item; an identical re-send returns the stored item (created False), a clash 409."""
+    """Add an item; an identical re-send returns the stored item (created False), a clash 409.
+    Its type and level may be given as codes or as the scheme's labels; codes are stored."""
+    data = type(data)(**_codes(scheme, _kind(data), data.__dict__))
     _check(session, scheme, data)
     existing = _find(session, data)
     kind = _kind(data)
@@ -254,6 +282,7 @@ def update_item(
         raise InvalidInput(nulls)
     row = get_item(session, model, item_id, for_update=True, if_match=if_match)
     before = _as_input(row)
+    changes = _codes(scheme, _spec(model)[0], changes)
     after = type(before)(**{**before.__dict__, **changes})
     if after != before:
         _check(session, scheme, after)  # an invalid change is 422 even with a stale If-Match

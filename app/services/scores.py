@@ -22,10 +22,18 @@ from app import metrics
 from app.db import facts as facts_reader
 from app.db import repositories as repo
 from app.domain import Breakdown, Scheme, score
+from app.domain.elements import Named
+from app.domain.labels import RegionNames, label_breakdown
 from app.domain.numbers import json_number
 from app.services import schemes
 from app.services.errors import NotFound, Unavailable
-from app.services.periods import PUBLISHED, published_regions, snapshot, snapshots
+from app.services.periods import (
+    PUBLISHED,
+    published_region_names,
+    published_regions,
+    snapshot,
+    snapshots,
+)
 
 #: facts of regions with every registry item named (the read model's explained read)
 facts_by_region = facts_reader.region_facts
@@ -54,10 +62,34 @@ def breakdown_json(session: Session, year: int, region: str) -> bytes:
             raise NotFound(
                 "published score", f"of region {region} in period {year} (added after publication)"
             )
-        return text.encode()
+        stored = json.loads(text)
+        if "region_name_zh" in stored:
+            return text.encode()  # stored with its names and sentences: served as published
+        # published before breakdowns carried names: the stored fields as they are, the names
+        # added from the scheme and the region's state as published (never the live tables)
+        scheme = schemes.get_scheme(session, period.scheme_code)
+        names = published_region_names(session, year).get(region)
+        return json.dumps(label_breakdown(stored, scheme, names), ensure_ascii=False).encode()
+    scheme = schemes.get_scheme(session, period.scheme_code)
     body = score_region(session, year, region).to_dict()
     body["period_status"] = period.status
+    label_breakdown(body, scheme, region_names(session, region))
     return json.dumps(body, ensure_ascii=False).encode()
+
+
+def region_names(session: Session, code: str) -> RegionNames | None:
+    """The region's names, level and parent as the region table holds them now."""
+    row = repo.get_region(session, code)
+    if row is None:
+        return None
+    parent = repo.get_region(session, row.parent_code) if row.parent_code else None
+    return RegionNames(
+        row.code,
+        row.name_zh,
+        row.name_en,
+        row.level,
+        Named(parent.code, parent.name_zh, parent.name_en) if parent else None,
+    )
 
 
 class RegionRef(NamedTuple):

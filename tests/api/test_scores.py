@@ -53,7 +53,20 @@ async def test_http_breakdown_equals_the_cli_breakdown(api: httpx.AsyncClient) -
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     http = r.json()
     assert http.pop("period_status") == "open"  # the API adds the period's status
-    assert without_ids(http) == without_ids(json.loads(cli.stdout))
+    cli_body = json.loads(cli.stdout)
+    # ...and the region's names, level and parent from its table (a document names only a code)
+    region_fields = ["region_name_zh", "region_name_en", "region_level", "region_level_name_zh"]
+    region_fields += ["region_level_name_en", "region_parent"]
+    assert [http.pop(k) for k in region_fields] == [
+        "长安区",
+        "Chang'an District",
+        "county",
+        "县级",
+        "County",
+        {"code": "130100", "name_zh": "石家庄市", "name_en": "Shijiazhuang City"},
+    ]
+    assert [cli_body.pop(k) for k in region_fields] == [None] * len(region_fields)
+    assert without_ids(http) == without_ids(cli_body)
     assert r.json()["total"] == 62.2 and r.json()["tier"] == "B"
 
 

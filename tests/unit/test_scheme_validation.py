@@ -110,3 +110,40 @@ def test_content_hash_follows_the_content() -> None:
     a, b = load_scheme(definition()), definition()
     b["name_en"] = "changed"
     assert a.content_hash == load_scheme(definition()).content_hash != load_scheme(b).content_hash
+
+
+def test_labels_and_aliases_must_name_one_code() -> None:
+    """A label read on input (省, 合署办公) must resolve to one code: an alias that is another
+    level's name, a choice named like another, a type alias equal to another type's code."""
+    d = definition()
+    d["levels"]["municipal"]["aliases"] = ["省级"]
+    d["elements"]["st_admin_body"]["choices"]["none"]["name_zh"] = "合署办公"
+    d["registries"]["platform"]["types"]["incubator"]["aliases"] = ["key_lab"]
+    problems = refuse(d)
+    assert (
+        "levels.municipal: the label '省级' also names 'provincial': labels and aliases must be unique"
+        in problems
+    )
+    assert (
+        "elements.st_admin_body.choices.none: the label '合署办公' also names 'merged_office': "
+        "labels and aliases must be unique"
+    ) in problems
+    assert (
+        "registries.platform.types.incubator: the label 'key_lab' also names 'key_lab': "
+        "labels and aliases must be unique"
+    ) in problems
+
+
+def test_aliases_must_be_a_list_of_strings() -> None:
+    d = definition()
+    d["levels"]["national"]["aliases"] = "国家"
+    assert "levels.national.aliases: must be a list of non-empty strings" in refuse(d)
+
+
+def test_the_shipped_scheme_declares_english_units() -> None:
+    """Every unit has its English form: sentences in English never show 万元."""
+    s = load_scheme(definition())
+    for code, el in s.elements.items():
+        assert bool(el.unit) == bool(el.unit_en), code
+    for ind in s.indicators:
+        assert bool(ind.unit) == bool(ind.unit_en), ind.code

@@ -17,14 +17,16 @@ from app.api.schemas import (
     PlatformRead,
 )
 from app.db.tables import Award, Platform
+from app.domain import Scheme
 from app.services import registry
 
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _read(row: Platform | Award) -> dict[str, Any]:
+def _read(row: Platform | Award, scheme: Scheme) -> dict[str, Any]:
     out = {k: v for k, v in row.model_dump().items() if k != "region_code"}
     out["region"] = row.region_code
+    out.update(registry.item_labels(scheme, row))
     return out
 
 
@@ -69,11 +71,12 @@ def build(
             )
             response.status_code = 201 if created else 200
             response.headers["ETag"] = registry.item_etag(row)
-            return _read(row)
+            return _read(row, registry_scheme(session, settings))
 
     @router.get("", response_model=Page[read], responses=responses(404, 422), name="list")  # type: ignore[valid-type]
     def list_items(
         db: DbDep,
+        settings: SettingsDep,
         region: RegionCode | None = Query(None, description="this region and all regions below it"),
         type: str | None = Query(None, max_length=64),
         level: str | None = Query(None, max_length=16),
@@ -92,14 +95,16 @@ def build(
                 limit=limit,
                 offset=offset,
             )
-            return {"items": [_read(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+            scheme = registry_scheme(session, settings)
+            items = [_read(r, scheme) for r in rows]
+            return {"items": items, "total": total, "limit": limit, "offset": offset}
 
     @router.get("/{item_id}", response_model=read, responses=responses(404, 422), name="get")
-    def get_item(item_id: ItemId, db: DbDep, response: Response) -> Any:
+    def get_item(item_id: ItemId, db: DbDep, settings: SettingsDep, response: Response) -> Any:
         with db.read() as session:
             row = registry.get_item(session, model, item_id)
             response.headers["ETag"] = registry.item_etag(row)
-            return _read(row)
+            return _read(row, registry_scheme(session, settings))
 
     @router.patch("/{item_id}", response_model=read, responses=responses(404, 409, 412, 422), name="update")
     def update_item(
@@ -125,7 +130,7 @@ def build(
                 if_match=if_match,
             )
             response.headers["ETag"] = registry.item_etag(row)
-            return _read(row)
+            return _read(row, registry_scheme(session, settings))
 
     @router.delete("/{item_id}", status_code=204, responses=responses(404, 409, 412, 422), name="delete")
     def delete_item(item_id: ItemId, db: DbDep, actor: ActorDep, if_match: IfMatch = None) -> Response:

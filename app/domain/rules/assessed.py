@@ -25,8 +25,11 @@ from app.domain.rules.base import (
     IndicatorRef,
     Move,
     Proposal,
+    Reading,
     RuleKind,
     SpecContext,
+    num,
+    points_en,
     relative_change,
 )
 from app.domain.sources import ElementSource, Source
@@ -83,6 +86,18 @@ class Assessed(RuleKind):
 
     def explain(self, facts: Facts, value: Decimal | str | None, note: object) -> dict[str, Any]:
         return {"kind": self.kind, "assessed": value}
+
+    def sentence(self, reading: Reading) -> tuple[str, str]:
+        """ "科技管理创新情况：评估得分 3.5 分，得 3.5 分（满分 5 分）"."""
+        found = reading.without_data()
+        if found is not None:
+            return found
+        close_zh, close_en = reading.scores()
+        v = num(reading.value)
+        return (
+            f"{reading.name_zh}：评估得分 {v} 分，{close_zh}",
+            f"{reading.name_en}: assessed at {points_en(reading.value)}, {close_en}",
+        )
 
     def _top(self, ind: IndicatorRef, ctx: GapContext) -> Decimal:
         el = ctx.elements[self.source.element]

@@ -28,10 +28,13 @@ from app.domain.rules.base import (
     IndicatorRef,
     Move,
     Proposal,
+    Reading,
     RuleKind,
     SpecContext,
     blocked_text,
     check_rising,
+    dec,
+    num,
     numeric_move,
     numeric_proposal,
 )
@@ -167,6 +170,31 @@ class Banded(RuleKind):
             return {**missing, "invalid_inputs": invalid} if invalid else missing
         upper = self.knots[note + 1] if note + 1 < len(self.knots) else None
         return {"kind": self.kind, "lower": knot_dict(self.knots[note]), "upper": knot_dict(upper)}
+
+    def sentence(self, reading: Reading) -> tuple[str, str]:
+        """ "3.2%，介于 2% 与 4% 之间（8 至 9 分），按线性插值得 8.6 分（满分 10 分）"."""
+        found = reading.without_data()
+        if found is not None:
+            return found
+        ex = reading.explanation
+        lower, upper = ex.get("lower"), ex.get("upper")
+        (v_zh, v_en), (close_zh, close_en) = reading.quantity(reading.value), reading.scores()
+        head_zh, head_en = f"{reading.name_zh} {v_zh}", f"{reading.name_en} {v_en}"
+        if upper is None or lower is None:
+            top_zh, top_en = reading.quantity(self.knots[-1][0])
+            return (
+                f"{head_zh}，达到 {top_zh}及以上，{close_zh}",
+                f"{head_en}, at or above {top_en}, {close_en}",
+            )
+        if dec(reading.value) == dec(lower["threshold"]):
+            at_zh, at_en = reading.quantity(lower["threshold"])
+            return f"{head_zh}，恰好达到 {at_zh}，{close_zh}", f"{head_en}, exactly {at_en}, {close_en}"
+        between_zh, between_en = reading.between(lower["threshold"], upper["threshold"])
+        s0, s1 = num(lower["score"]), num(upper["score"])
+        return (
+            f"{head_zh}，{between_zh}（{s0} 至 {s1} 分），按线性插值{close_zh}",
+            f"{head_en}, {between_en} ({s0} to {s1} points), {close_en} (linear interpolation)",
+        )
 
     def _above(self, facts: Facts, ctx: GapContext) -> tuple[list[Knot], Text | None]:
         value, missing = self.source.resolve(facts.values)

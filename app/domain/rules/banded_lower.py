@@ -30,9 +30,12 @@ from app.domain.rules.base import (
     IndicatorRef,
     Move,
     Proposal,
+    Reading,
     RuleKind,
     SpecContext,
     blocked_text,
+    dec,
+    num,
     numeric_move,
     numeric_proposal,
 )
@@ -133,6 +136,41 @@ class BandedLower(RuleKind):
         lower = self.knots[note] if note >= 0 else None
         upper = self.knots[note + 1] if note + 1 < len(self.knots) else None
         return {"kind": self.kind, "lower": _knot(lower), "upper": _knot(upper)}
+
+    def sentence(self, reading: Reading) -> tuple[str, str]:
+        """ "0.35 吨标准煤/万元，介于 0.2 与 0.5 之间（4 至 2 分），越低越好，按线性插值得 3 分"."""
+        found = reading.without_data()
+        if found is not None:
+            return found
+        ex = reading.explanation
+        lower, upper = ex.get("lower"), ex.get("upper")
+        (v_zh, v_en), (close_zh, close_en) = reading.quantity(reading.value), reading.scores()
+        head_zh, head_en = f"{reading.name_zh} {v_zh}", f"{reading.name_en} {v_en}"
+        if lower is None:
+            first_zh, first_en = reading.quantity(self.knots[0][0])
+            return (
+                f"{head_zh}，低于 {first_zh}（越低越好），{close_zh}",
+                f"{head_en}, below {first_en} (lower is better), {close_en}",
+            )
+        if upper is None:
+            last_zh, last_en = reading.quantity(self.knots[-1][0])
+            return (
+                f"{head_zh}，达到 {last_zh}及以上（越低越好），{close_zh}",
+                f"{head_en}, at or above {last_en} (lower is better), {close_en}",
+            )
+        if dec(reading.value) == dec(lower["threshold"]):
+            at_zh, at_en = reading.quantity(lower["threshold"])
+            return (
+                f"{head_zh}，恰好为 {at_zh}（越低越好），{close_zh}",
+                f"{head_en}, exactly {at_en} (lower is better), {close_en}",
+            )
+        between_zh, between_en = reading.between(lower["threshold"], upper["threshold"])
+        s0, s1 = num(lower["score"]), num(upper["score"])
+        return (
+            f"{head_zh}，{between_zh}（{s0} 至 {s1} 分，越低越好），按线性插值{close_zh}",
+            f"{head_en}, {between_en} ({s0} to {s1} points, lower is better), "
+            f"{close_en} (linear interpolation)",
+        )
 
     def _better(self, facts: Facts, ctx: GapContext) -> tuple[list[Knot], Decimal | None, Text | None]:
         """The knots that score more than the value does, nearest first."""

@@ -16,9 +16,9 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from types import MappingProxyType
 from typing import Any, ClassVar, NamedTuple
 
-from app.domain.elements import NUMERIC_KINDS, Element, ElementKind, Level, Registry, Value
+from app.domain.elements import NUMERIC_KINDS, Element, ElementKind, Level, Named, Registry, Value
 from app.domain.facts import Facts, RegistryItem
-from app.domain.numbers import ONE, ZERO
+from app.domain.numbers import ONE, ZERO, fmt
 from app.domain.phrasing import Text, amount, lower_first, name, percent_change, quantity, spaced
 from app.domain.problems import Problem
 from app.domain.sources import ElementSource, RatioSource, Source
@@ -325,6 +325,133 @@ def relative_change(old: Value | None, new: Decimal) -> Decimal:
     return abs(new - old) / old
 
 
+# ------------------------------------------------------------------------------ sentences
+
+
+def dec(x: object) -> Decimal:
+    """A number of an explanation as a Decimal, whether made by the engine (Decimal) or read back
+    from stored JSON (int, or a float whose shortest repr is the decimal that was written)."""
+    if isinstance(x, Decimal):
+        return x
+    if isinstance(x, float):
+        return Decimal(repr(x))
+    if isinstance(x, int) and not isinstance(x, bool):
+        return Decimal(x)
+    raise TypeError(f"not a number: {x!r}")
+
+
+def num(x: object) -> str:
+    """A number as people write it: no exponent, no trailing zeros (3.50 -> 3.5, 1E+3 -> 1000)."""
+    return fmt(dec(x))
+
+
+def points_en(x: object) -> str:
+    """ "1 point", "0.5 points", "2 points"."""
+    n = num(x)
+    return f"{n} point" if n == "1" else f"{n} points"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The names of a scheme's codes, for the sentences and labels of a breakdown."""
+
+    elements: Mapping[str, Element]
+    registries: Mapping[str, Registry]
+    levels: Mapping[str, Level]
+    departments: Mapping[str, Named]
+
+    def element(self, code: str) -> tuple[str, str]:
+        el = self.elements.get(code)
+        return (el.name_zh, el.name_en) if el else (code, code)
+
+    def owner(self, code: str) -> tuple[str, str]:
+        """The names of the department that posts element `code`."""
+        el = self.elements.get(code)
+        dept = self.departments.get(el.department) if el else None
+        return (dept.name_zh, dept.name_en) if dept else ("", "")
+
+    def level(self, code: str) -> tuple[str, str]:
+        lv = self.levels.get(code)
+        return (lv.name_zh, lv.name_en) if lv else (code, code)
+
+    def item_type(self, registry: str, code: str) -> tuple[str, str]:
+        reg = self.registries.get(registry)
+        for t in reg.types if reg else ():
+            if t.code == code:
+                return t.name_zh, t.name_en
+        return code, code
+
+    def choice(self, element: str, code: str) -> tuple[str, str]:
+        el = self.elements.get(element)
+        for c in el.choices if el else ():
+            if c.code == code:
+                return c.name_zh, c.name_en
+        return code, code
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One indicator's result as a sentence tells it: its names and unit, the points, the value
+    scored, the inputs missing and the rule's explanation (numbers as Decimal or as read back
+    from JSON: use `dec`/`num`)."""
+
+    name_zh: str
+    name_en: str
+    unit_zh: str
+    unit_en: str
+    max: Decimal
+    score: Decimal
+    value: object
+    missing: tuple[str, ...]
+    explanation: Mapping[str, Any]
+    vocabulary: Vocabulary
+
+    def quantity(self, x: object) -> tuple[str, str]:
+        """A number with the indicator's unit, (zh, en): ("3.2%", "3.2 %"), ("3000 万元", ...)."""
+        n = num(x)
+        zh = f"{n}{self.unit_zh}" if self.unit_zh in ("%", "") else f"{n} {self.unit_zh}"
+        return zh, f"{n} {self.unit_en}" if self.unit_en else n
+
+    def between(self, low: object, high: object) -> tuple[str, str]:
+        """ "介于 1000 与 5000 万元之间" / "between 1000 and 5000 × 10,000 yuan" (a percent sign
+        stays on both numbers: "介于 1% 与 2% 之间", "between 1 % and 2 %")."""
+        a, b = num(low), num(high)
+        if self.unit_zh == "%":
+            return f"介于 {a}% 与 {b}% 之间", f"between {a} % and {b} %"
+        zh = f"介于 {a} 与 {b} {self.unit_zh}之间" if self.unit_zh else f"介于 {a} 与 {b} 之间"
+        return zh, f"between {a} and {b} {self.unit_en}" if self.unit_en else f"between {a} and {b}"
+
+    def scores(self) -> tuple[str, str]:
+        """The closing clause: "得 3.5 分（满分 5 分）", "scores 3.5 of 5 points"."""
+        score, top = num(self.score), points_en(self.max)
+        if self.score == self.max:
+            return f"得满分 {num(self.max)} 分", f"scores the full {top}"
+        return f"得 {score} 分（满分 {num(self.max)} 分）", f"scores {score} of {top}"
+
+    def without_data(self) -> tuple[str, str] | None:
+        """The sentence of an indicator that could not be computed: its missing inputs (with the
+        department that owes each) and its invalid ones (a zero denominator); None otherwise."""
+        invalid = self.explanation.get("invalid_inputs") or {}
+        missing = [c for c in self.missing if c not in invalid]
+        if self.value is not None or not (missing or invalid):
+            return None
+        zh: list[str] = []
+        en: list[str] = []
+        if missing:
+            names = [(self.vocabulary.element(c), self.vocabulary.owner(c)) for c in missing]
+            zh.append("缺少数据：" + "、".join(f"{n[0]}（{d[0]}）" if d[0] else n[0] for n, d in names))
+            en.append("missing data: " + ", ".join(f"{n[1]} ({d[1]})" if d[1] else n[1] for n, d in names))
+        for code in invalid:
+            name_zh, name_en = self.vocabulary.element(code)
+            zh.append(f"数据无效：{name_zh}为 0，不能作分母")
+            en.append(f"invalid data: {name_en} is 0 and cannot be a denominator")
+        top = num(self.max)
+        return (
+            f"{self.name_zh}：{'；'.join(zh)}，得 0 分（满分 {top} 分）",
+            f"{self.name_en}: {'; '.join(en)}; scores 0 of {points_en(self.max)}",
+        )
+
+
 class RuleKind(ABC):
     """A rule kind. A subclass in its own module under app/domain/rules/ is found by the registry
     (app/domain/rules/__init__.py) and used by schemes whose rule says `kind = "<kind>"`."""
@@ -371,6 +498,22 @@ class RuleKind(ABC):
     def explain(self, facts: Facts, value: Decimal | str | None, note: object) -> dict[str, Any]:
         """The explanation of an evaluation (`value` and `note` as the evaluator returned them),
         with the keys of `explanation_shape` and "kind"."""
+
+    def sentence(self, reading: Reading) -> tuple[str, str]:
+        """Why the indicator scored what it did, in Chinese and in English, from its explanation.
+        Kinds tell their own rule; this default names the value and the points."""
+        found = reading.without_data()
+        if found is not None:
+            return found
+        value = reading.value
+        zh, en = reading.quantity(value) if isinstance(value, int | float | Decimal) else (value, value)
+        (close_zh, close_en) = reading.scores()
+        return f"{reading.name_zh} {zh}，{close_zh}", f"{reading.name_en} {en}, {close_en}"
+
+    def label_explanation(self, explanation: Mapping[str, Any], vocabulary: Vocabulary) -> dict[str, Any]:
+        """The explanation with the zh and en names of the codes it holds added beside them
+        (registry types and levels, choices); the kinds whose explanation holds codes say how."""
+        return dict(explanation)
 
     def gap(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> GapReading:
         """Changes that win back points of an indicator below its max."""

@@ -25,8 +25,12 @@ from app.domain.rules.base import (
     IndicatorRef,
     Move,
     Proposal,
+    Reading,
     RuleKind,
     SpecContext,
+    Vocabulary,
+    num,
+    points_en,
 )
 
 
@@ -39,6 +43,8 @@ class ChoiceFlag(RuleKind):
     explanation_shape: ClassVar[Mapping[str, str]] = MappingProxyType(
         {
             "choice": "the choice posted (null when missing)",
+            "choice_name_zh": "in a breakdown: the choice's Chinese name (null when missing)",
+            "choice_name_en": "in a breakdown: the choice's English name (null when missing)",
             "choice_points": "its points",
             "flag": "the flag posted (null when missing)",
             "flag_points": "the flag's points (0 unless it is true)",
@@ -135,6 +141,49 @@ class ChoiceFlag(RuleKind):
             "cap": self.cap,
             "capped": choice_pts + flag_pts > self.cap,
         }
+
+    def label_explanation(self, explanation: Mapping[str, Any], vocabulary: Vocabulary) -> dict[str, Any]:
+        out = dict(explanation)
+        choice = explanation.get("choice")
+        zh, en = vocabulary.choice(self.choice, choice) if isinstance(choice, str) else (None, None)
+        out["choice_name_zh"], out["choice_name_en"] = zh, en
+        return out
+
+    def sentence(self, reading: Reading) -> tuple[str, str]:
+        """ "科技行政管理机构设置：合署办公（2 分）；成立科技创新工作领导小组：是（1 分），得 3 分"."""
+        ex, vocab = reading.explanation, reading.vocabulary
+        if not isinstance(ex.get("choice"), str) and ex.get("flag") is None:
+            found = reading.without_data()
+            if found is not None:
+                return found
+        (choice_zh, choice_en), (flag_zh, flag_en) = vocab.element(self.choice), vocab.element(self.flag)
+        zh: list[str] = []
+        en: list[str] = []
+        choice = ex.get("choice")
+        if isinstance(choice, str):
+            label_zh, label_en = vocab.choice(self.choice, choice)
+            pts = ex.get("choice_points", 0)
+            zh.append(f"{choice_zh}为“{label_zh}”（{num(pts)} 分）")
+            en.append(f'{choice_en} is "{label_en}" ({points_en(pts)})')
+        else:
+            zh.append(f"{choice_zh}缺少数据（0 分）")
+            en.append(f"{choice_en} missing (0 points)")
+        flag = ex.get("flag")
+        if flag is None:
+            zh.append(f"{flag_zh}缺少数据（0 分）")
+            en.append(f"{flag_en} missing (0 points)")
+        else:
+            pts = ex.get("flag_points", 0)
+            zh.append(f"{flag_zh}为“{'是' if flag is True else '否'}”（{num(pts)} 分）")
+            en.append(f'{flag_en} is "{"yes" if flag is True else "no"}" ({points_en(pts)})')
+        if ex.get("capped"):
+            zh.append(f"合计超过上限 {num(self.cap)} 分")
+            en.append(f"capped at {num(self.cap)} points")
+        close_zh, close_en = reading.scores()
+        return (
+            f"{reading.name_zh}：{'，'.join(zh)}，{close_zh}",
+            f"{reading.name_en}: {'; '.join(en)}; {close_en}",
+        )
 
     def _better(self, facts: Facts) -> tuple[list[tuple[str, Decimal]], Decimal]:
         choice = facts.values.get(self.choice)

@@ -29,6 +29,7 @@ from app.domain.rules.base import (
     IndicatorRef,
     Move,
     Proposal,
+    Reading,
     RuleKind,
     SpecContext,
     blocked_text,
@@ -122,6 +123,29 @@ class StepTable(RuleKind):
             return {**missing, "invalid_inputs": invalid} if invalid else missing
         after = self.brackets[note + 1] if note + 1 < len(self.brackets) else None
         return {"kind": self.kind, "bracket": _bracket(self.brackets[note]), "next": _bracket(after)}
+
+    def sentence(self, reading: Reading) -> tuple[str, str]:
+        """ "R&D人员 60 人，处于 50 人及以上、不足 100 人一档，得 4 分（满分 6 分）"."""
+        found = reading.without_data()
+        if found is not None:
+            return found
+        ex = reading.explanation
+        bracket, after = ex.get("bracket"), ex.get("next")
+        (v_zh, v_en), (close_zh, close_en) = reading.quantity(reading.value), reading.scores()
+        head_zh, head_en = f"{reading.name_zh} {v_zh}", f"{reading.name_en} {v_en}"
+        if bracket is None:
+            return f"{head_zh}，{close_zh}", f"{head_en}, {close_en}"
+        from_zh, from_en = reading.quantity(bracket["from"])
+        if after is None:
+            return (
+                f"{head_zh}，达到最高档（{from_zh}及以上），{close_zh}",
+                f"{head_en}, in the top bracket ({from_en} or more), {close_en}",
+            )
+        to_zh, to_en = reading.quantity(after["from"])
+        return (
+            f"{head_zh}，处于 {from_zh}及以上、不足 {to_zh}一档（按档计分），{close_zh}",
+            f"{head_en}, in the bracket from {from_en} to below {to_en} (points by bracket), {close_en}",
+        )
 
     def _above(self, facts: Facts, ctx: GapContext) -> tuple[list[Bracket], Text | None]:
         value, missing = self.source.resolve(facts.values)

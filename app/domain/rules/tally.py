@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from app.domain.elements import ElementKind, Registry, RegistryCounting, counts_in_year
 from app.domain.facts import Facts, RegistryItem
 from app.domain.numbers import ONE, ZERO
-from app.domain.phrasing import Text, points
+from app.domain.phrasing import Text, lower_first, points
 from app.domain.rules.base import (
     Bound,
     Evaluation,
@@ -27,8 +27,13 @@ from app.domain.rules.base import (
     Move,
     NewItem,
     Proposal,
+    Reading,
     RuleKind,
     SpecContext,
+    Vocabulary,
+    dec,
+    num,
+    points_en,
 )
 
 #: the value of a tally (items that score) as a Decimal, made once
@@ -46,7 +51,8 @@ class Tally(RuleKind):
     explanation_shape: ClassVar[Mapping[str, str]] = MappingProxyType(
         {
             "registry": "the registry counted",
-            "items": "[{id, name, type, level, points}]: the items of the year of a type the rule scores",
+            "items": "[{id, name, type, level, points}]: the items of the year of a type the rule scores; "
+            "in a breakdown each with type_name_zh, type_name_en, level_name_zh, level_name_en",
             "subtotal": "the items' points",
             "extra_points": "the extra element's points, when the rule has one",
             "cap": "the cap",
@@ -180,6 +186,72 @@ class Tally(RuleKind):
         if self.extra_element is not None:
             out["extra_points"] = self._extra(facts)
         return out
+
+    def label_explanation(self, explanation: Mapping[str, Any], vocabulary: Vocabulary) -> dict[str, Any]:
+        out = dict(explanation)
+        items = []
+        for item in explanation.get("items", ()):
+            (type_zh, type_en), (level_zh, level_en) = (
+                vocabulary.item_type(self.registry, item["type"]),
+                vocabulary.level(item["level"]),
+            )
+            items.append(
+                {
+                    **item,
+                    "type_name_zh": type_zh,
+                    "type_name_en": type_en,
+                    "level_name_zh": level_zh,
+                    "level_name_en": level_en,
+                }
+            )
+        out["items"] = items
+        return out
+
+    def sentence(self, reading: Reading) -> tuple[str, str]:
+        """ "省级以上科技创新平台建设情况：国家级重点实验室 1 家（每家 2 分）、省级企业技术中心 2 家
+        （每家 1 分），合计 4 分，得 4 分（满分 8 分）"."""
+        ex, vocab = reading.explanation, reading.vocabulary
+        groups: dict[tuple[str, str], list[Decimal]] = {}
+        for item in ex.get("items", ()):
+            groups.setdefault((item["level"], item["type"]), []).append(dec(item["points"]))
+        counter = reading.unit_zh or "项"
+        zh: list[str] = []
+        en: list[str] = []
+        for (level, type_), earned in groups.items():
+            (level_zh, level_en), (type_zh, type_en) = (
+                vocab.level(level),
+                vocab.item_type(self.registry, type_),
+            )
+            each = earned[0]
+            if each > ZERO:
+                zh.append(f"{level_zh}{type_zh} {len(earned)} {counter}（每{counter} {num(each)} 分）")
+                en.append(
+                    f"{lower_first(level_en)} {lower_first(type_en)} × {len(earned)} ({points_en(each)} each)"
+                )
+            else:
+                zh.append(f"{level_zh}{type_zh} {len(earned)} {counter}（不计分）")
+                en.append(f"{lower_first(level_en)} {lower_first(type_en)} × {len(earned)} (scores nothing)")
+        extra = ex.get("extra_points")
+        if extra is not None and self.extra_element is not None and dec(extra) > ZERO:
+            name_zh, name_en = vocab.element(self.extra_element)
+            zh.append(f"{name_zh} {num(extra)} 分")
+            en.append(f"{name_en} {points_en(extra)}")
+        close_zh, close_en = reading.scores()
+        if not zh:
+            return (
+                f"{reading.name_zh}：本年度无计分项目，{close_zh}",
+                f"{reading.name_en}: nothing that scores in the year, {close_en}",
+            )
+        total = dec(ex.get("subtotal", 0)) + (dec(extra) if extra is not None else ZERO)
+        if ex.get("capped"):
+            total_zh = f"合计 {num(total)} 分，超过上限 {num(self.cap)} 分"
+            total_en = f"{points_en(total)} in all, capped at {num(self.cap)}"
+        else:
+            total_zh, total_en = f"合计 {num(total)} 分", f"{points_en(total)} in all"
+        return (
+            f"{reading.name_zh}：{'、'.join(zh)}，{total_zh}，{close_zh}",
+            f"{reading.name_en}: {', '.join(en)}; {total_en}, {close_en}",
+        )
 
     def _total(self, facts: Facts) -> Decimal:
         counted = self._counted(facts)
