@@ -102,7 +102,10 @@ def test_sign_in_then_read_the_county_report(server: str, browser: Browser) -> N
 def test_the_bulletin_lists_every_county(server: str, browser: Browser) -> None:
     ranking = httpx.get(f"{server}/api/v1/scores/{YEAR}", params={"parent": SJZ}, headers=AUTH).json()
     browser.open(f"{server}/reports/{YEAR}?parent={SJZ}")
-    rows = browser.wait_for("document.querySelectorAll('table.counties tbody tr').length")
+    # a long page is parsed in pieces: count its rows once the whole document has arrived
+    rows = browser.wait_for(
+        "document.readyState === 'complete' && document.querySelectorAll('table.counties tbody tr').length"
+    )
     assert rows == ranking["total"] == 22
     first = browser.evaluate("document.querySelector('table.counties tbody tr').innerText")
     top = ranking["items"][0]
