@@ -99,3 +99,10 @@ def json_object(obj: Mapping[str, Any]) -> dict[str, Any]:
 def fmt(x: Decimal) -> str:
     """A decimal as people write it: no exponent, no trailing zeros."""
     return format(x.normalize(), "f")
+
+
+def plain(x: Decimal | int | float) -> str:
+    """A number as people write it in a sentence (`fmt`): 1000000000000, not 1E+12 or 1e+12."""
+    if isinstance(x, Decimal):
+        return fmt(x)
+    return fmt(Decimal(repr(x)) if isinstance(x, float) else Decimal(x))

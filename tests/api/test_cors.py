@@ -19,11 +19,13 @@ OTHER = "https://evil.example"
 
 async def client_for(settings: Settings, origins: str | None) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings.model_copy(update={"cors_origins": origins}))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://innomon.test/api/v1"
-        ) as client:
-            yield client
+        ) as client,
+    ):
+        yield client
 
 
 @pytest.fixture
@@ -33,7 +35,11 @@ async def web(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def preflight(method: str = "GET", headers: str = "authorization", origin: str = FRONT) -> dict[str, str]:
-    return {"Origin": origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": headers}
+    return {
+        "Origin": origin,
+        "Access-Control-Request-Method": method,
+        "Access-Control-Request-Headers": headers,
+    }
 
 
 async def test_a_preflight_from_an_allowed_origin_is_answered_without_a_key(web: httpx.AsyncClient) -> None:
