@@ -81,8 +81,8 @@ class Problem(BaseModel):
     errors: list[ErrorItem] | None = None
     former_type: str | None = Field(
         None,
-        description="input errors (`/problems/invalid-input`) that were typed `/problems/invalid-request` "
-        "or `/problems/invalid-rows` before 1.1 name that type here, for this release only: match `type`",
+        description="the type an input error had before every one became `/problems/invalid-input`: "
+        "`/problems/invalid-request` or `/problems/invalid-rows`; sent for this release only, match `type`",
     )
 
 

@@ -21,6 +21,7 @@ from app.db.tables import QualityFlag
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
 from app.domain import quality as dq
+from app.domain.numbers import json_number
 from app.domain.problems import DomainError
 from app.services import audit, schemes
 from app.services.access import value_refusal
@@ -64,7 +65,7 @@ class Finding:
 
 
 def _num(d: Decimal) -> int | float:
-    return int(d) if d == d.to_integral_value() else float(d)
+    return json_number(d)
 
 
 def _quantity(scheme: Scheme, element: str) -> bool:
