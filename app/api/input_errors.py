@@ -205,6 +205,14 @@ _ZH: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"^unknown field$"), "未知字段"),
     (
+        re.compile(r"^must be an integer from (\S+) to (\S+); received (.+)$"),
+        r"必须是 \1 到 \2 之间的整数；收到 \3",
+    ),
+    (
+        re.compile(r"^must be a number from (\S+) to (\S+); received (.+)$"),
+        r"必须是 \1 到 \2 之间的数字；收到 \3",
+    ),
+    (
         re.compile(r"^contains a NUL character \(U\+0000\), which no text field may hold$"),
         "含有 NUL 字符（U+0000），任何文本字段都不能包含",
     ),

@@ -76,7 +76,7 @@ def check_all(**params: object) -> dict[str, Any]:
         try:
             out[name] = check(name, raw)
         except ValueError as exc:
-            problems.append(Problem(name, str(exc)))
+            problems.append(Problem(name, str(exc), raw))
     if problems:
         raise InvalidInput(problems)
     return out

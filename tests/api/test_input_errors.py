@@ -4,13 +4,14 @@ Each test is a finding of the issue on front-end and clerk use (the old answer i
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
 import pytest
 
 from tests.api.helpers import CHANGAN, assert_problem, seed_period, seed_regions
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, ROOT
 
 JSON = {"content-type": "application/json"}
 #: words of the validation library and its patterns that reached clients before
@@ -221,3 +222,14 @@ async def test_the_value_limit_is_written_in_plain_digits(ready: httpx.AsyncClie
     (err,) = invalid(r)["errors"]
     assert err["reason"] == "must not exceed 1000000000000" and err["reason_zh"] == "不能超过 1000000000000"
     assert err["received"] == 2_000_000_000_000
+
+
+async def test_the_readme_error_example_is_what_the_service_answers(ready: httpx.AsyncClient) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## For front-end developers") :]
+    block = re.search(r"```json\n(.*?)```", section, re.S)
+    assert block is not None
+    documented = json.loads(block.group(1))
+    row = {"region": CHANGAN, "element": "tech_smes", "value": "1，000"}
+    answer = invalid(await ready.post("/data/2020", json={"values": [row]}))
+    assert {k: answer[k] for k in documented} == documented
