@@ -13,11 +13,9 @@ from typing import Any
 from app.domain.numbers import plain
 from app.domain.problems import REGION_AS_TEXT
 
-#: the problem type of every input error (422)
+#: the problem type of every input error (422); bodies that had another type before (invalid-request,
+#: invalid-rows) name it in `former_type` for one release, so that a client matching it can switch
 INVALID_INPUT = "invalid-input"
-#: the types input errors had before; a body that would have had one names it in `former_type`
-#: for one release, so that a client matching it can switch to `type`
-FORMER_TYPES = ("invalid-request", "invalid-rows")
 #: characters of a received value echoed back
 RECEIVED_CHARS = 100
 
