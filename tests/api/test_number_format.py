@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from app.domain.numbers import json_number, plain, to_json
 from app.services.demo import load_demo
 from tests.api.helpers import CHANGAN, seed_period, seed_regions
+from tests.unit.test_cli import run
 
 #: a whole number written as a float: a fraction of zero (100.0) or a positive exponent (1e3,
 #: 1E+12); tiny statistics (a p-value of 1e-06) may keep their exponent
@@ -121,3 +122,14 @@ async def test_robustness_statistics_and_sensitivity_write_whole_numbers_as_inte
         got = await api.get(url, params={**params, **extra})
         assert got.status_code == 200, got.text
         no_float_forms(got.text)
+
+
+def test_the_cli_breakdown_writes_values_sent_with_an_exponent_as_integers() -> None:
+    doc = '{"scheme": "hebei-county-2019", "year": 2020, "values": {"fiscal_st_expenditure": 1e3, "tech_smes": 3e2}}'
+    r = run("score", "-", stdin=doc)
+    assert r.returncode == 0, r.stderr
+    no_float_forms(r.stdout)
+    breakdown = json.loads(r.stdout)
+    values = {i["code"]: i["value"] for d in breakdown["dimensions"] for i in d["indicators"]}
+    assert values["fiscal_st_expenditure"] == 1000 and values["tech_smes"] == 300
+    assert '"value": 1000,' in r.stdout and '"value": 300,' in r.stdout
