@@ -107,12 +107,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         protected_prefix=API_PREFIX + "/",
         bulk_path=rf"^{API_PREFIX}/data/[^/]+/?$",
     )
-    observability.install(app)
     origins, any_origin = parse_origins(settings.cors_origins)
     if origins or any_origin:
-        # outermost: a preflight is answered before limits and authentication, and every answer,
-        # problems included, carries the headers a browser needs to hand it to the page
+        # around the limits: a preflight is answered before limits and authentication, and every
+        # answer, problems included, carries the headers a browser needs to hand it to the page;
+        # inside observability, so preflights are logged and counted like any request
         app.add_middleware(Cors, origins=origins, any_origin=any_origin)
+    observability.install(app)
     app.include_router(health.router)
     pages.install(app)
     for r in (

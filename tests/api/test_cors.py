@@ -131,3 +131,9 @@ async def test_a_wildcard_never_comes_with_credentials(settings: Settings) -> No
         assert r.status_code == 200 and len(r.json()["items"]) == 5
         assert r.headers["access-control-allow-origin"] == "*"
         assert "access-control-allow-credentials" not in r.headers
+
+
+async def test_a_preflight_is_logged_with_a_request_id(web: httpx.AsyncClient) -> None:
+    r = await web.options("/regions", headers={**preflight(), "X-Request-Id": "front-end-42"})
+    assert r.status_code == 204
+    assert r.headers["x-request-id"] == "front-end-42"
