@@ -87,6 +87,8 @@ def translate(error: Mapping[str, Any]) -> tuple[str, str]:
     value = error.get("input")
     at_root = json_path(loc) == "body"
     if kind == "missing":
+        if at_root:
+            return "the body is missing: send a JSON object ({...})", "缺少请求体：请发送 JSON 对象（{...}）"
         return "is required", "必填，不能缺少"
     if kind == "extra_forbidden":
         return "is not a field of this request", "不是本请求的字段"

@@ -269,7 +269,7 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")
         status = exc.status_code
         if status == 400:  # a body FastAPI could not even decode (e.g. not UTF-8): invalid input, 422
-            reason = f"could not be read: {detail}"
+            reason = f"could not be read ({detail.lower()}): send JSON encoded as UTF-8"
             return invalid(
                 request,
                 [

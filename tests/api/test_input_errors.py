@@ -233,3 +233,12 @@ async def test_the_readme_error_example_is_what_the_service_answers(ready: httpx
     row = {"region": CHANGAN, "element": "tech_smes", "value": "1，000"}
     answer = invalid(await ready.post("/data/2020", json={"values": [row]}))
     assert {k: answer[k] for k in documented} == documented
+
+
+async def test_a_body_not_in_utf8_or_missing_is_named(ready: httpx.AsyncClient) -> None:
+    gbk = '{"value": 1, "comment": "长安"}'.encode("gb18030")
+    (err,) = invalid(await ready.put(f"/data/2020/{CHANGAN}/tech_smes", content=gbk, headers=JSON))["errors"]
+    assert err["field"] == "body" and err["reason"].endswith("send JSON encoded as UTF-8")
+    assert err["reason_zh"] == "无法读取（请以 UTF-8 编码发送 JSON）"
+    (err,) = invalid(await ready.post("/regions", content=b"", headers=JSON))["errors"]
+    assert (err["field"], err["reason"]) == ("body", "the body is missing: send a JSON object ({...})")
