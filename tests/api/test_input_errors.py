@@ -242,3 +242,59 @@ async def test_a_body_not_in_utf8_or_missing_is_named(ready: httpx.AsyncClient) 
     assert err["reason_zh"] == "无法读取（请以 UTF-8 编码发送 JSON）"
     (err,) = invalid(await ready.post("/regions", content=b"", headers=JSON))["errors"]
     assert (err["field"], err["reason"]) == ("body", "the body is missing: send a JSON object ({...})")
+
+
+async def test_the_domain_s_own_reasons_come_in_chinese_too(ready: httpx.AsyncClient) -> None:
+    """Reasons written by the services and the domain (not the request's form) get a Chinese
+    sentence as well: `invalid` checks each `reason_zh` holds Chinese."""
+    cases = [
+        (
+            "POST",
+            "/regions",
+            {"code": "130108", "name_zh": "x", "name_en": "x", "level": "province", "parent_code": "130100"},
+        ),
+        ("PUT", "/periods/2021", {"scheme": "nope"}),
+        (
+            "POST",
+            "/platforms",
+            {
+                "region": CHANGAN,
+                "type": "castle",
+                "level": "county",
+                "name": "x",
+                "recognized_on": "2020-01-01",
+            },
+        ),
+        (
+            "POST",
+            "/awards",
+            {
+                "region": CHANGAN,
+                "type": "project",
+                "level": "national",
+                "name": "x",
+                "awarded_on": "2020-02-30",
+            },
+        ),
+        ("PUT", f"/data/2020/{CHANGAN}/st_admin_body", {"value": "committee"}),
+        ("PUT", f"/data/2020/{CHANGAN}/st_management_innovation_score", {"value": 7}),
+        ("PUT", f"/data/2020/{CHANGAN}/registered_enterprises", {"value": 0}),
+        ("PUT", f"/data/2020/{CHANGAN}/public_expenditure", {"value": 1e-11}),
+        (
+            "POST",
+            "/targets",
+            {
+                "region": CHANGAN,
+                "kind": "value",
+                "subject": "nope",
+                "threshold": 1,
+                "by_year": 2025,
+                "base_year": 2020,
+            },
+        ),
+        ("POST", f"/scores/2020/{CHANGAN}/simulate", {"values": {"nope": 1}}),
+        ("GET", "/scores/2020/robustness?draws=0", None),
+    ]
+    for method, url, body in cases:
+        problem = invalid(await ready.request(method, url, json=body))
+        assert problem["errors"], url
