@@ -214,7 +214,10 @@ _ZH: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^must be a whole number \(a year\)$"), "必须是整数（年份）"),
     (re.compile(r"^repeats an earlier target$"), "与前面的目标重复"),
     (re.compile(r"^must be before by_year (\d+)$"), r"必须早于 by_year \1"),
-    (re.compile(r"^only count targets have a level, not (\w+) targets$"), r"只有 count 类目标有级别，\1 类目标没有"),
+    (
+        re.compile(r"^only count targets have a level, not (\w+) targets$"),
+        r"只有 count 类目标有级别，\1 类目标没有",
+    ),
     (re.compile(r"^a (\w+) target has no threshold$"), r"\1 类目标没有阈值"),
     (re.compile(r"^must be an object$"), "必须是 JSON 对象"),
     (
