@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pydantic import BaseModel, Field
 
-from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
-
-from app.domain.numbers import json_number
-
-#: a statistic: written as every number of the API is (`json_number`: 80, not 80.0)
-Num = Annotated[float, PlainSerializer(json_number), WithJsonSchema({"type": "number"})]
+from app.api.number_types import Num
 
 
 class ScopeHead(BaseModel):
