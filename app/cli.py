@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_OK, EXIT_INVALID = 0, 2
+#: the configured database cannot be used (missing, unreachable, unsupported URL)
+EXIT_UNUSABLE = 3
 
 
 def _width(text: str) -> int:
@@ -104,8 +106,11 @@ def cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _engine(url: str | None = None) -> Any:
     from app.config import get_settings
     from app.db.engine import make_engine
+    from app.db.startup import check_url
 
-    return make_engine(url or get_settings().database_url)
+    url = url or get_settings().database_url
+    check_url(url)
+    return make_engine(url)
 
 
 def _migrate(engine: Any, err: TextIO) -> None:
@@ -647,7 +652,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    rc: int = args.func(args, sys.stdout, sys.stderr)
+    try:
+        rc: int = args.func(args, sys.stdout, sys.stderr)
+    except Exception as exc:
+        # a database that cannot be used is one line with what to do, not a traceback
+        from app.config import get_settings
+        from app.db.startup import explain
+
+        line = explain(get_settings().database_url, exc)
+        if line is None:
+            raise
+        print(f"innomon: {line}", file=sys.stderr)
+        return EXIT_UNUSABLE
     return rc
 
 

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     #: signs the browser's session cookie (/login); unset, each process makes a random one at start,
     #: so sessions end with the process and do not carry across workers or replicas
     session_secret: SecretStr | None = None
+    #: origins a browser may call the API from, comma-separated (`https://a.example,http://localhost:5173`);
+    #: `*` allows any origin, without credentials; unset, no CORS headers are sent
+    cors_origins: str | None = None
     #: mount /bench/bare, which serves fixed bytes from memory (for benchmarks only)
     bench_routes: bool = False
 

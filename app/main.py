@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import __version__, observability
 from app.api import problems
+from app.api.cors import Cors, parse_origins
 from app.api.deps import Database, get_actor
 from app.api.limits import RequestLimits
 from app.api.routers import analytics as analytics_routes
@@ -106,6 +107,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         protected_prefix=API_PREFIX + "/",
         bulk_path=rf"^{API_PREFIX}/data/[^/]+/?$",
     )
+    origins, any_origin = parse_origins(settings.cors_origins)
+    if origins or any_origin:
+        # around the limits: a preflight is answered before limits and authentication, and every
+        # answer, problems included, carries the headers a browser needs to hand it to the page;
+        # inside observability, so preflights are logged and counted like any request
+        app.add_middleware(Cors, origins=origins, any_origin=any_origin)
     observability.install(app)
     app.include_router(health.router)
     pages.install(app)

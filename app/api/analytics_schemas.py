@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.number_types import Num
 from app.api.schemas import (
     BreakdownBase,
     ElementValue,
@@ -467,7 +468,7 @@ class TimelinessCounts(BaseModel):
     on_time: int
     late: int
     pending: int
-    on_time_rate: float | None = Field(description="on_time / (on_time + late); null when neither")
+    on_time_rate: Num | None = Field(description="on_time / (on_time + late); null when neither")
 
 
 class DepartmentTimeliness(TimelinessCounts):

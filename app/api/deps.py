@@ -71,6 +71,25 @@ async def authenticate(request: Request, token: str) -> Principal | None:
     return await run_in_threadpool(auth.lookup, db.read, token)
 
 
+NO_KEY = "this request needs an API key: Authorization: Bearer <token>"
+
+
+def bearer_token(header: str | None) -> tuple[str | None, str]:
+    """(the key, "") of an Authorization header, or (None, why it holds none): a header without
+    the word Bearer gets its own message, as a key pasted alone is the usual mistake."""
+    if not header or not header.strip():
+        return None, NO_KEY
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None, (
+            "the Authorization header must read 'Bearer <token>': the word Bearer, a space, then the "
+            "key; this one has no 'Bearer ' before the key (Authorization 头须写作 'Bearer <token>')"
+        )
+    if not token.strip():
+        return None, "the Authorization header reads 'Bearer' but holds no key after it"
+    return token.strip(), ""
+
+
 _bearer = HTTPBearer(auto_error=False, description="an innomon API key: `Authorization: Bearer <token>`")
 
 
@@ -79,9 +98,11 @@ async def get_actor(
 ) -> Actor:
     """The key behind the request; 401 without a valid one. Reads need any valid key; each write
     checks its own permission in the service it calls."""
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise Unauthenticated("this request needs an API key: Authorization: Bearer <token>")
-    principal = await authenticate(request, credentials.credentials)
+    # `credentials` documents the scheme in OpenAPI; the header itself says what is wrong with it
+    token, why = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise Unauthenticated(why)
+    principal = await authenticate(request, token)
     if principal is None:
         raise Unauthenticated("the API key is unknown or revoked")
     request_id = getattr(request.state, "request_id", None) or request.headers.get("x-request-id")

@@ -25,6 +25,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.input_errors import INVALID_INPUT, zh_of
 from app.api.problems import PROBLEM_MEDIA_TYPE, field_of
 from app.services.errors import Unavailable
 
@@ -72,6 +73,17 @@ def bad_text(value: Any, loc: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...
         for i, v in enumerate(value):
             found += bad_text(v, (*loc, i))
     return found
+
+
+def content_type(scope: Scope) -> str:
+    """The media type of the request body, lower case, without parameters ("" when not sent)."""
+    raw: bytes = dict(scope.get("headers", ())).get(b"content-type", b"")
+    return raw.decode("latin-1").split(";", 1)[0].strip().lower()
+
+
+def _is_json_or_upload(media_type: str) -> bool:
+    # JSON everywhere, and multipart/form-data for the spreadsheet upload
+    return media_type in ("application/json", "multipart/form-data") or media_type.endswith("+json")
 
 
 def header_bytes(scope: Scope) -> int:
@@ -140,6 +152,11 @@ class RequestLimits:
             detail = f"a bulk import holds at most {self.max_rows} rows (INNOMON_MAX_BULK_ROWS)"
             await problem_response(scope, send, 413, "too-large", "Request too large", detail)
             return
+        if body.strip() and path.startswith(self.protected_prefix):
+            media_type = content_type(scope)
+            if not _is_json_or_upload(media_type):
+                await self._not_json(scope, send, media_type)
+                return
         if _SUSPECT_ESCAPE.search(body):
             problems = _text_problems(bytes(body))
             if problems:
@@ -161,15 +178,12 @@ class RequestLimits:
 
     async def _authenticated(self, scope: Scope, send: Send) -> bool:
         """True when the request carries a valid key; otherwise answers 401 (or 503) itself."""
-        from app.api.deps import authenticate  # deps imports this module's neighbours
+        from app.api.deps import authenticate, bearer_token  # deps imports this module's neighbours
 
-        auth = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            detail = "this request needs an API key: Authorization: Bearer <token>"
-        else:
+        token, detail = bearer_token(dict(scope["headers"]).get(b"authorization", b"").decode("latin-1"))
+        if token is not None:
             try:
-                if await authenticate(Request(scope), token.strip()) is not None:
+                if await authenticate(Request(scope), token) is not None:
                     return True
             except (OperationalError, PoolTimeout, Unavailable) as exc:
                 log.warning("database unavailable: %s", exc)
@@ -204,8 +218,33 @@ class RequestLimits:
         errors = []
         for loc, reason in problems:
             index, field = field_of(loc)
-            errors.append({"index": index, "field": field, "reason": reason})
-        await problem_response(scope, send, 422, "invalid-request", "Invalid input", detail, errors=errors)
+            errors.append(
+                {
+                    "index": index,
+                    "field": field,
+                    "received": None,
+                    "reason": reason,
+                    "reason_zh": zh_of(reason),
+                }
+            )
+        await problem_response(
+            scope,
+            send,
+            422,
+            INVALID_INPUT,
+            "Invalid input",
+            detail,
+            errors=errors,
+            extensions={"former_type": "/problems/invalid-request"},
+        )
+
+    async def _not_json(self, scope: Scope, send: Send, media_type: str) -> None:
+        sent = f"it was sent as {media_type}" if media_type else "it was sent without a Content-Type"
+        detail = (
+            f"the body must be JSON sent with Content-Type: application/json; {sent} "
+            f"(请求体须为 JSON，并带 Content-Type: application/json)"
+        )
+        await problem_response(scope, send, 415, "unsupported-media-type", "Unsupported media type", detail)
 
 
 def _text_problems(body: bytes) -> list[tuple[tuple[Any, ...], str]]:
@@ -226,6 +265,7 @@ async def problem_response(
     *,
     errors: list[dict[str, Any]] | None = None,
     headers: list[tuple[bytes, bytes]] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> None:
     body: dict[str, Any] = {
         "type": f"/problems/{kind}",
@@ -236,6 +276,7 @@ async def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
+    body.update(extensions or {})
     raw = json.dumps(body).encode()  # ASCII: a lone surrogate in a field name stays escaped
     await send(
         {

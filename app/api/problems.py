@@ -15,6 +15,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from app.api.input_errors import (
+    INVALID_INPUT,
+    json_path,
+    received,
+    row_index,
+    summary,
+    validation_errors,
+    zh_of,
+)
 from app.domain import InvalidInput, SchemeInvalid, SchemeNotFound
 from app.services.approvals import NotAccepted, NotReady, RegionSubmitted
 from app.services.errors import (
@@ -35,16 +44,30 @@ log = logging.getLogger("innomon.api")
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
+class TextPosition(BaseModel):
+    line: int = Field(description="from 1")
+    column: int = Field(description="from 1, in characters")
+
+
 class ErrorItem(BaseModel):
     index: int | None = Field(None, description="row of a batch the problem is in (bulk requests)")
-    field: str = Field(description="the field at fault, as a dotted path")
-    reason: str
+    field: str = Field(
+        description="where the problem is, as a JSON path into the request: `values[3].value`, "
+        "`code`, `body` (the body as a whole); a path or query parameter by its name"
+    )
+    reason: str = Field(description="why, in English")
+    reason_zh: str | None = Field(None, description="why, in Chinese")
+    received: Any = Field(
+        None,
+        description="the value as sent (text longer than 100 characters is cut short and ends in …); "
+        "spreadsheet imports: what the cell held",
+    )
+    position: TextPosition | None = Field(None, description="malformed JSON: where in the body the error is")
     # spreadsheet imports: where the bad cell is
     sheet: str | None = Field(None, description="spreadsheet imports: the sheet of the bad cell")
     cell: str | None = Field(None, description="spreadsheet imports: the cell in A1 notation, e.g. D7")
     row: int | None = Field(None, description="spreadsheet imports: the row number (from 1)")
     column: str | None = Field(None, description="spreadsheet imports: the column's code")
-    received: Any = Field(None, description="spreadsheet imports: what the cell held")
 
 
 class Problem(BaseModel):
@@ -56,6 +79,11 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[ErrorItem] | None = None
+    former_type: str | None = Field(
+        None,
+        description="the type an input error had before every one became `/problems/invalid-input`: "
+        "`/problems/invalid-request` or `/problems/invalid-rows`; sent for this release only, match `type`",
+    )
 
 
 _TITLES = {
@@ -111,17 +139,26 @@ def responses(*statuses: int, auth: bool = True) -> dict[int | str, dict[str, An
 
 
 def field_of(loc: tuple[Any, ...]) -> tuple[int | None, str]:
-    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
-    # a bulk row: ("values", 3, "region") -> index 3, field "region"
-    if len(parts) >= 2 and parts[0] == "values" and isinstance(parts[1], int):
-        return parts[1], ".".join(str(p) for p in parts[2:]) or "(row)"
-    return None, ".".join(str(p) for p in parts) or "(body)"
+    """(row of a batch, JSON path) of a location: ("body", "values", 3, "region") -> (3, "values[3].region")."""
+    return row_index(loc), json_path(loc)
 
 
-def _errors(problems: list[Any]) -> list[dict[str, Any]]:
+def _errors(exc: Exception, problems: list[Any]) -> list[dict[str, Any]]:
+    # the rows of a batch are named by their place in the body: values[3].value
+    collection = getattr(exc, "collection", None)
     out = []
     for p in problems:
-        item = {"index": getattr(p, "index", None), "field": p.field, "reason": p.reason}
+        index = getattr(p, "index", None)
+        field = p.field
+        if collection and index is not None and not field.startswith(f"{collection}["):
+            field = f"{collection}[{index}]" + ("" if field == "(row)" else f".{field}")
+        item = {
+            "index": index,
+            "field": field,
+            "received": received(getattr(p, "received", None)),
+            "reason": p.reason,
+            "reason_zh": getattr(p, "reason_zh", None) or zh_of(p.reason),
+        }
         location = getattr(p, "location", None)  # a bad cell of an imported spreadsheet
         if location is not None:
             item.update(location())
@@ -140,9 +177,9 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str]] = {
     PreconditionFailed: (412, "precondition-failed"),
     TooLarge: (413, "too-large"),
     UnsupportedMediaType: (415, "unsupported-media-type"),
-    InvalidInput: (422, "invalid-input"),
+    InvalidInput: (422, INVALID_INPUT),
     SchemeInvalid: (422, "invalid-scheme"),
-    RowsInvalid: (422, "invalid-rows"),
+    RowsInvalid: (422, INVALID_INPUT),
     ConsistencyBreached: (422, "consistency-error"),
     RegionSubmitted: (409, "region-submitted"),
     NotReady: (409, "region-not-ready"),
@@ -169,12 +206,22 @@ def allowed_methods(app: FastAPI, path: str) -> set[str]:
     return {m for regex, methods in table if regex.match(path) for m in methods}
 
 
+def invalid(request: Request, errors: list[dict[str, Any]]) -> JSONResponse:
+    """422 `/problems/invalid-input` for errors found before the application ran (the request's form)."""
+    return problem(
+        422, INVALID_INPUT, summary(errors), request, errors, {"former_type": "/problems/invalid-request"}
+    )
+
+
 def install(app: FastAPI) -> None:
     async def _from_table(request: Request, exc: Exception) -> JSONResponse:
         status, kind = next(ERROR_TABLE[t] for t in type(exc).__mro__ if t in ERROR_TABLE)
         problems = getattr(exc, "problems", None)
-        errors = _errors(problems) if problems else None
-        return problem(status, kind, str(exc), request, errors, getattr(exc, "extensions", None))
+        errors = _errors(exc, problems) if problems else None
+        extensions = dict(getattr(exc, "extensions", None) or {})
+        if isinstance(exc, RowsInvalid):
+            extensions["former_type"] = "/problems/invalid-rows"
+        return problem(status, kind, str(exc), request, errors, extensions)
 
     for error in ERROR_TABLE:
         app.add_exception_handler(error, _from_table)
@@ -200,24 +247,19 @@ def install(app: FastAPI) -> None:
         reason = (
             "contains a value the database cannot store (a NUL character in text, or a number out of range)"
         )
+        reason_zh = "含有数据库无法保存的值（文本中的 NUL 字符，或超出范围的数字）"
         return problem(
             422,
-            "invalid-input",
+            INVALID_INPUT,
             f"the request {reason}",
             request,
-            [{"index": None, "field": "(request)", "reason": reason}],
+            [{"index": None, "field": "body", "received": None, "reason": reason, "reason_zh": reason_zh}],
         )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = []
-        for e in exc.errors():
-            index, field = field_of(tuple(e.get("loc", ())))
-            # pydantic prefixes the message of a ValueError from a validator (the domain's date rule)
-            reason = str(e.get("msg", "is invalid")).removeprefix("Value error, ")
-            errors.append({"index": index, "field": field, "reason": reason})
-        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
-        return problem(422, "invalid-request", detail or "the request is invalid", request, errors)
+        errors = validation_errors(exc.errors(), exc.body)
+        return invalid(request, errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -227,8 +269,19 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")
         status = exc.status_code
         if status == 400:  # a body FastAPI could not even decode (e.g. not UTF-8): invalid input, 422
-            status, kind = 422, "invalid-request"
-            detail = f"the request body could not be read: {detail}"
+            reason = f"could not be read ({detail.lower()}): send JSON encoded as UTF-8"
+            return invalid(
+                request,
+                [
+                    {
+                        "index": None,
+                        "field": "body",
+                        "received": None,
+                        "reason": reason,
+                        "reason_zh": "无法读取（请以 UTF-8 编码发送 JSON）",
+                    }
+                ],
+            )
         response = problem(status, kind, detail, request)
         if exc.headers:
             response.headers.update(exc.headers)

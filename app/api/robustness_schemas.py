@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from app.api.number_types import Num
+
 
 class ScopeHead(BaseModel):
     year: int
@@ -24,11 +26,11 @@ class SampledGroup(BaseModel):
 class Assumptions(BaseModel):
     seed: int
     generator: str
-    weight_noise: float
-    knot_noise: float
-    assessed_noise: float
+    weight_noise: Num
+    knot_noise: Num
+    assessed_noise: Num
     sampled: list[SampledGroup]
-    tiers: dict[str, float] = Field(description="each tier's threshold, as the scheme sets it")
+    tiers: dict[str, Num] = Field(description="each tier's threshold, as the scheme sets it")
     ranks: str
     quantiles: str
     draw_totals: str
@@ -38,22 +40,22 @@ class RobustnessItem(BaseModel):
     region: str
     name_zh: str
     name_en: str
-    nominal_total: float
+    nominal_total: Num
     nominal_tier: str
     nominal_rank: int
     median_rank: int
     p5_rank: int
     p95_rank: int
-    mean_abs_rank_shift: float
-    p_tier: dict[str, float] = Field(description="share of draws in each tier; adds up to 1")
-    p_tier_change: float = Field(description="share of draws whose tier differs from the nominal one")
+    mean_abs_rank_shift: Num
+    p_tier: dict[str, Num] = Field(description="share of draws in each tier; adds up to 1")
+    p_tier_change: Num = Field(description="share of draws whose tier differs from the nominal one")
 
 
 class RobustnessSummary(BaseModel):
-    mean_abs_rank_shift: float | None
-    unstable_threshold: float
+    mean_abs_rank_shift: Num | None
+    unstable_threshold: Num
     unstable_regions: list[str] = Field(description="regions whose tier changes in more than 20 % of draws")
-    share_near_boundary: float | None
+    share_near_boundary: Num | None
     near_boundary_regions: list[str]
     near_boundary_rule: str
 
@@ -77,18 +79,18 @@ class GroupSensitivity(BaseModel):
     group: str
     factors: int = Field(description="uniform inputs the group draws per evaluation")
     active: bool
-    first_order: float | None
-    first_order_p5: float | None
-    first_order_p95: float | None
-    total: float | None
-    total_p5: float | None
-    total_p95: float | None
+    first_order: Num | None
+    first_order_p5: Num | None
+    first_order_p95: Num | None
+    total: Num | None
+    total_p5: Num | None
+    total_p95: Num | None
 
 
 class LeaveOneOutRead(BaseModel):
     indicator: str
     dimension: str
-    mean_abs_rank_change: float
+    mean_abs_rank_change: Num
     max_abs_rank_change: int
     tier_changes: int
 
@@ -105,53 +107,53 @@ class SensitivityRead(ScopeHead):
 class IndicatorStatistics(BaseModel):
     indicator: str
     dimension: str
-    max_points: float
-    availability: float | None = Field(description="share of regions with every input of the indicator")
-    min: float | None
-    max: float | None
-    mean: float | None
-    median: float | None
-    sd: float | None
-    skew: float | None
-    kurtosis: float | None = Field(description="excess kurtosis")
+    max_points: Num
+    availability: Num | None = Field(description="share of regions with every input of the indicator")
+    min: Num | None
+    max: Num | None
+    mean: Num | None
+    median: Num | None
+    sd: Num | None
+    skew: Num | None
+    kurtosis: Num | None = Field(description="excess kurtosis")
     skew_flag: bool
     kurtosis_flag: bool
     outlier_flag: bool = Field(description="both flags (COINr's outlier rule)")
-    share_at_max: float | None
-    share_at_zero: float | None
+    share_at_max: Num | None
+    share_at_zero: Num | None
 
 
 class CorrelationFlag(BaseModel):
     a: str
     b: str
-    rho: float
+    rho: Num
     flag: str = Field(description="collinear_within_dimension | negative")
 
 
 class Correlations(BaseModel):
     method: str
     indicators: list[str]
-    matrix: list[list[float | None]]
-    p_values: list[list[float | None]]
+    matrix: list[list[Num | None]]
+    p_values: list[list[Num | None]]
     flags: list[CorrelationFlag]
 
 
 class IndicatorCoherence(BaseModel):
     indicator: str
-    rho_with_dimension: float | None
-    rho_with_total: float | None
+    rho_with_dimension: Num | None
+    rho_with_total: Num | None
 
 
 class DimensionStatistics(BaseModel):
     dimension: str
-    cronbach_alpha: float | None
+    cronbach_alpha: Num | None
     indicators: list[IndicatorCoherence]
 
 
 class EffectiveWeight(BaseModel):
     indicator: str
-    nominal_weight: float
-    effective_weight: float | None
+    nominal_weight: Num
+    effective_weight: Num | None
 
 
 class StatisticsRead(ScopeHead):

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from app.domain.numbers import ZERO, canonical, check_precision
+from app.domain.numbers import ZERO, canonical, check_precision, plain
 
 #: The value of one data element: a number, a choice code or a flag.
 Value = Decimal | str | bool
@@ -152,7 +152,7 @@ class Element(Named):
             if not lo <= number <= hi:
                 raise ValueError(f"is an assessed score and must lie between {lo} and {hi}")
         if number > NUMBER_LIMIT:
-            raise ValueError(f"must not exceed {NUMBER_LIMIT:.0E}")
+            raise ValueError(f"must not exceed {plain(NUMBER_LIMIT)}")
         check_precision(number, raw)
         number = canonical(number)  # -0 is 0, 1E+3 is 1000: stored and compared in one form
         if self.denominator_of and number == ZERO:
@@ -164,8 +164,38 @@ class Element(Named):
         return number
 
 
+_SEPARATORS = ",，、 '\u00a0\u202f"
+_PERCENT = "%％"
+
+
+def text_for_number(raw: str) -> str:
+    """Why text sent where a number is expected is refused, and what to send instead."""
+    text = raw.strip()
+    digits = text.rstrip(_PERCENT).strip()
+    if text and text[-1] in _PERCENT and _is_number(digits):
+        return f"{raw!r} is text with a percent sign: send the number alone, e.g. {digits} for {digits} %"
+    bare = digits.translate({ord(c): None for c in _SEPARATORS})
+    if bare != digits and _is_number(bare):
+        return f"{raw!r} is text with thousands separators: send the number without them, e.g. {bare}"
+    if _is_number(text):
+        return f"{raw!r} is text: send the number without quotes, e.g. {text}"
+    return f"{raw!r} is not a number"
+
+
+def _is_number(text: str) -> bool:
+    # ASCII digits only: Decimal() would also read full-width digits
+    if not text or not text.isascii():
+        return False
+    try:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
+        return False
+
+
 def _to_decimal(raw: object) -> Decimal:
     # bool is an int in Python; a flag where a number is expected is a wrong type, not 0 or 1.
+    if isinstance(raw, str):
+        raise ValueError(text_for_number(raw))
     if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal):
         raise ValueError("must be a number")
     if isinstance(raw, float):

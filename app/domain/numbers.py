@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -33,12 +34,19 @@ def round_value(x: Decimal) -> Decimal:
     return x.quantize(VALUE_QUANTUM, rounding=ROUND_HALF_UP)
 
 
-def json_number(x: Decimal) -> int | float:
-    """A JSON number for an already rounded decimal.
+def json_number(x: Decimal | float | int) -> int | float:
+    """The one JSON form of a number in every answer: a whole number is a JSON integer (100,
+    never 100.0 or 1E+2), any other number the shortest decimal that reads back as it (62.2).
 
-    A decimal of at most 15 significant digits survives the trip through a binary float: its
-    shortest repr is the same digits, so `json.dumps` writes exactly what was computed.
+    Decimals are expected rounded already: one of at most 15 significant digits survives the
+    trip through a binary float, whose shortest repr is the same digits, so `json.dumps` writes
+    exactly what was computed. Floats (statistics) keep their value; non-finite ones pass
+    through for the caller to turn into null.
     """
+    if isinstance(x, int):  # bool included: it is no number, and stays what it is
+        return x
+    if isinstance(x, float):
+        return int(x) if math.isfinite(x) and x.is_integer() else x
     if x == x.to_integral_value():
         return int(x)
     return float(x)
@@ -78,7 +86,7 @@ def check_precision(x: Decimal, received: object) -> None:
 def to_json(obj: Any) -> Any:
     """Plain JSON data: Decimals become JSON numbers (`json_number`), dates ISO text, mappings
     objects with text keys, tuples lists. The one conversion every part of the domain uses."""
-    if isinstance(obj, Decimal):
+    if isinstance(obj, Decimal | float):
         return json_number(obj)
     if isinstance(obj, date):
         return obj.isoformat()
@@ -99,3 +107,10 @@ def json_object(obj: Mapping[str, Any]) -> dict[str, Any]:
 def fmt(x: Decimal) -> str:
     """A decimal as people write it: no exponent, no trailing zeros."""
     return format(x.normalize(), "f")
+
+
+def plain(x: Decimal | int | float) -> str:
+    """A number as people write it in a sentence (`fmt`): 1000000000000, not 1E+12 or 1e+12."""
+    if isinstance(x, Decimal):
+        return fmt(x)
+    return fmt(Decimal(repr(x)) if isinstance(x, float) else Decimal(x))

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: the reason given when a region code arrives as a JSON number (130102 rather than "130102")
+REGION_AS_TEXT = 'must be a 6-digit GB/T 2260 division code written as a string, e.g. "130102"'
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input: where (a dotted path) and why."""
+    """One thing wrong with an input: where (a dotted path), why, and the value as received."""
 
     field: str
     reason: str
+    received: object = None
 
     def __str__(self) -> str:
         return f"{self.field}: {self.reason}"

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from app.db import audit as audit_rows
 from app.db.tables import AuditEvent
 from app.db.types import utcnow
+from app.domain.numbers import json_number
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ DEMO_ACTOR_NAME = "demo"
 
 def _default(o: Any) -> Any:
     if isinstance(o, Decimal):
-        return int(o) if o == o.to_integral_value() else float(o)
+        return json_number(o)
     if isinstance(o, date | datetime):
         return o.isoformat()
     raise TypeError(type(o))

@@ -15,6 +15,7 @@ from app.db.tables import Period
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
 from app.domain.labels import value_labels
+from app.domain.problems import REGION_AS_TEXT
 from app.domain.scheme import Value
 from app.services import approvals, audit, quality, schemes
 from app.services.access import value_refusal
@@ -108,14 +109,18 @@ def _check_rows(
                     f"there is no period {year}; create it with PUT /api/v1/periods/{year}",
                 )
             )
-        if not isinstance(row.region, str) or row.region not in known:
-            problems.append(RowProblem(i, "region", f"unknown region {row.region!r}"))
+        if not isinstance(row.region, str):
+            problems.append(RowProblem(i, "region", REGION_AS_TEXT, row.region))
+        elif row.region not in known:
+            problems.append(RowProblem(i, "region", f"unknown region {row.region!r}", row.region))
         number = text = None
         if scheme is not None:
             el = scheme.elements.get(row.element) if isinstance(row.element, str) else None
             if el is None:
                 problems.append(
-                    RowProblem(i, "element", f"unknown element {row.element!r} in scheme {scheme.code}")
+                    RowProblem(
+                        i, "element", f"unknown element {row.element!r} in scheme {scheme.code}", row.element
+                    )
                 )
             elif row.value is None:
                 problems.append(RowProblem(i, "value", "must not be null; delete a value to remove it"))
@@ -123,9 +128,11 @@ def _check_rows(
                 try:
                     number, text = encode(el.parse(row.value))
                 except ValueError as exc:
-                    problems.append(RowProblem(i, "value", str(exc)))
+                    problems.append(RowProblem(i, "value", str(exc), row.value))
         if row.comment is not None and (not isinstance(row.comment, str) or len(row.comment) > MAX_COMMENT):
-            problems.append(RowProblem(i, "comment", f"must be a string of at most {MAX_COMMENT} characters"))
+            problems.append(
+                RowProblem(i, "comment", f"must be a string of at most {MAX_COMMENT} characters", row.comment)
+            )
         if isinstance(row.region, str) and isinstance(row.element, str):
             key = (row.region, row.element)
             if key in first_row:
@@ -283,7 +290,7 @@ def put_value(
             check_if_match(if_match, value_etag(row) if row is not None else None)
         result = import_values(session, year, rows, actor=actor)
     except RowsInvalid as exc:
-        raise InvalidInput([Problem(p.field, p.reason) for p in exc.problems]) from None
+        raise InvalidInput([Problem(p.field, p.reason, p.received) for p in exc.problems]) from None
     except Forbidden as exc:
         raise Forbidden(exc.problems[0].reason if exc.problems else str(exc)) from None
     return result.statuses[0]

@@ -24,13 +24,18 @@ class RowProblem:
     index: int
     field: str
     reason: str
+    received: object = None
 
 
 class RowsInvalid(DomainError):
-    """A batch with bad rows: every bad row is listed and nothing is written."""
+    """A batch with bad rows: every bad row is listed and nothing is written. `collection` is the
+    body's list the rows came from (`values[3].value` names the field of row 3)."""
 
-    def __init__(self, problems: list[RowProblem], rows: int) -> None:
+    collection: str | None = "values"
+
+    def __init__(self, problems: list[RowProblem], rows: int, collection: str | None = "values") -> None:
         self.problems = problems
+        self.collection = collection
         bad = len({p.index for p in problems})
         super().__init__(f"{bad} of {rows} rows are invalid; nothing was written")
 
@@ -54,6 +59,8 @@ class Unauthenticated(DomainError):
 
 class Forbidden(DomainError):
     """A valid key that may not do this; `problems` names the offending rows of a batch."""
+
+    collection: str | None = "values"
 
     def __init__(self, detail: str, problems: list[RowProblem] | None = None) -> None:
         self.problems = problems or []

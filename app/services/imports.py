@@ -69,6 +69,8 @@ class CellProblem:
 
 
 class CellsInvalid(RowsInvalid):
+    collection = None  # a cell is named by sheet and cell, not by a path into a body
+
     def __init__(self, problems: list[CellProblem]) -> None:
         self.problems = problems  # type: ignore[assignment]
         cells = len({(p.sheet, p.cell) for p in problems})
@@ -76,6 +78,8 @@ class CellsInvalid(RowsInvalid):
 
 
 class CellsForbidden(Forbidden):
+    collection = None
+
     def __init__(self, problems: list[CellProblem]) -> None:
         super().__init__(
             f"{len(problems)} cells may not be written with this key; nothing was written",

@@ -21,6 +21,7 @@ from app.db.tables import QualityFlag
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
 from app.domain import quality as dq
+from app.domain.numbers import json_number
 from app.domain.problems import DomainError
 from app.services import audit, schemes
 from app.services.access import value_refusal
@@ -64,7 +65,7 @@ class Finding:
 
 
 def _num(d: Decimal) -> int | float:
-    return int(d) if d == d.to_integral_value() else float(d)
+    return json_number(d)
 
 
 def _quantity(scheme: Scheme, element: str) -> bool:
@@ -230,7 +231,7 @@ def _unit_slips(
                         "value": _num(value),
                         "previous_year": year - 1,
                         "previous_value": _num(before),
-                        "ratio": float(slip.ratio),
+                        "ratio": json_number(slip.ratio),
                         "likely_mixup": slip.mixup_en,
                         "corrected_value": _num(slip.corrected) if slip.corrected is not None else None,
                         "unit": unit,
@@ -300,8 +301,8 @@ def _outliers(
                     {
                         "method": dq.OUTLIER_METHOD,
                         "value": _num(value),
-                        "z": round(out.z, 3),
-                        "median": float(out.median),
+                        "z": json_number(round(out.z, 3)),
+                        "median": json_number(out.median),
                         "regions": out.regions,
                         "level": level,
                         "unit": unit,

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from app.db import repositories as repo
 from app.domain import InvalidInput, Problem, Scheme
+from app.domain.numbers import plain
 from app.robustness import model, sensitivity
 from app.robustness.extract import Floats, ModelInputs, extract
 from app.robustness.statistics import correlations, round_statistics
@@ -66,7 +67,7 @@ def check(name: str, raw: object) -> int | float:
 
 
 def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
+    return plain(x)
 
 
 def check_all(**params: object) -> dict[str, Any]:
@@ -76,7 +77,7 @@ def check_all(**params: object) -> dict[str, Any]:
         try:
             out[name] = check(name, raw)
         except ValueError as exc:
-            problems.append(Problem(name, str(exc)))
+            problems.append(Problem(name, str(exc), raw))
     if problems:
         raise InvalidInput(problems)
     return out

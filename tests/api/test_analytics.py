@@ -326,7 +326,7 @@ async def test_simulate_checks_like_a_write_and_writes_nothing(
         ),
         422,
     )
-    assert shape["errors"][0]["field"].startswith("add_awards.0.awarded_on")
+    assert shape["errors"][0]["field"] == "add_awards[0].awarded_on"  # a JSON path, as the domain writes it
     assert_problem(await api.post(f"/scores/2020/{CHANGAN}/simulate", json={"colour": 1}), 422)
     assert_problem(await api.post("/scores/2020/139999/simulate", json={}), 404)
     assert_problem(await api.post(f"/scores/2021/{CHANGAN}/simulate", json={}), 404)

@@ -62,7 +62,7 @@ async def test_values_keep_their_kind_and_exact_digits(ready: httpx.AsyncClient)
     [
         ("tech_smes", -1, "must not be negative"),
         ("tech_smes", 1.5, "must be a whole number"),
-        ("tech_smes", "300", "must be a number"),
+        ("tech_smes", "300", "'300' is text: send the number without quotes, e.g. 300"),
         ("tech_smes", True, "must be a number"),
         ("agri_industrialization_rate", 100.5, "is a percentage and must not exceed 100"),
         ("registered_enterprises", 0, "must be greater than 0: it is the denominator of"),
@@ -140,7 +140,13 @@ async def test_bulk_with_bad_rows_lists_every_one_and_writes_nothing(
     ]
     problem = assert_problem(await api.post("/data/2020", json={"values": bad}), 422)
     errors = {(e["index"], e["field"]) for e in problem["errors"]}
-    assert errors == {(4, "region"), (5, "element"), (6, "value"), (7, "element"), (8, "region")}
+    assert errors == {
+        (4, "values[4].region"),
+        (5, "values[5].element"),
+        (6, "values[6].value"),
+        (7, "values[7].element"),
+        (8, "values[8].region"),
+    }
     assert "nothing was written" in problem["detail"]
     assert stored(engine) == 0
     reasons = {e["index"]: e["reason"] for e in problem["errors"]}
@@ -157,7 +163,10 @@ async def test_bulk_for_a_year_without_period_names_each_row(
     ready: httpx.AsyncClient, engine: Engine
 ) -> None:
     problem = assert_problem(await ready.post("/data/2022", json={"values": BATCH[:2]}), 422)
-    assert [(e["index"], e["field"]) for e in problem["errors"]] == [(0, "year"), (1, "year")]
+    assert [(e["index"], e["field"]) for e in problem["errors"]] == [
+        (0, "values[0].year"),
+        (1, "values[1].year"),
+    ]
     assert stored(engine) == 0
 
 
@@ -170,7 +179,7 @@ async def test_bulk_row_limit_and_shape(ready: httpx.AsyncClient, engine: Engine
     shape = assert_problem(
         await ready.post("/data/2020", json={"values": [{"region": CHANGAN, "value": 1}]}), 422
     )
-    assert shape["errors"][0]["index"] == 0 and shape["errors"][0]["field"] == "element"
+    assert shape["errors"][0]["index"] == 0 and shape["errors"][0]["field"] == "values[0].element"
     assert stored(engine) == 0
 
 

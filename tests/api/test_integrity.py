@@ -47,7 +47,7 @@ async def test_a_tiny_value_is_refused_naming_the_field_the_value_and_the_precis
         "/data/2020", json={"values": [{"region": CHANGAN, "element": "public_expenditure", "value": 1e-11}]}
     )
     (err,) = assert_problem(r, 422)["errors"]
-    assert (err["index"], err["field"]) == (0, "value") and "1e-11" in err["reason"]
+    assert (err["index"], err["field"]) == (0, "values[0].value") and "1e-11" in err["reason"]
     assert_problem(await world.get(f"/data/2020/{CHANGAN}/public_expenditure"), 404)
 
 
@@ -212,7 +212,7 @@ async def test_region_codes_are_ascii_digits_everywhere(world: httpx.AsyncClient
     assert_problem(await world.post("/platforms", json=item), 422)
     row = {"region": code, "element": "tech_smes", "value": 1}
     (err,) = assert_problem(await world.post("/data/2020", json={"values": [row]}), 422)["errors"]
-    assert err["field"] == "region"
+    assert err["field"] == "values[0].region"
 
 
 # ---------------------------------------------------------------------- If-Match and 412

@@ -136,5 +136,11 @@ async def test_date_errors_read_like_the_cli(api: httpx.AsyncClient) -> None:
     }
     problem = assert_problem(await api.post("/platforms", json=body), 422)
     assert problem["errors"] == [
-        {"index": None, "field": "recognized_on", "reason": "must be a date written YYYY-MM-DD"}
+        {
+            "index": None,
+            "field": "recognized_on",
+            "received": "2020/01/01",
+            "reason": "must be a date written YYYY-MM-DD",
+            "reason_zh": "必须是 YYYY-MM-DD 格式的日期",
+        }
     ]

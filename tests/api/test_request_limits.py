@@ -46,7 +46,13 @@ async def test_a_nul_escape_split_across_two_chunks_is_refused(
     problem = assert_problem(r, 422)
     assert "NUL" in problem["detail"]
     assert problem["errors"] == [
-        {"index": None, "field": "comment", "reason": problem["errors"][0]["reason"]}
+        {
+            "index": None,
+            "field": "comment",
+            "received": None,
+            "reason": "contains a NUL character (U+0000), which no text field may hold",
+            "reason_zh": "含有 NUL 字符（U+0000），任何文本字段都不能包含",
+        }
     ]
     assert stored_comments(engine) == []
 
@@ -73,7 +79,7 @@ async def test_an_escaped_backslash_before_u0000_is_text_not_nul(
             b'{"values": [{"region": "130102", "element": "tech_smes", "value": 1},'
             b' {"region": "130102", "element": "tech_smes", "value": 2, "comment": "\\udfff"}]}',
             1,
-            "comment",
+            "values[1].comment",
         ),
         (
             "/regions",

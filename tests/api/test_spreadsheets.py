@@ -276,7 +276,8 @@ async def test_every_bad_cell_is_named_and_nothing_is_written(
     body = assert_problem(r, 422)
     cells = bad(body)
     letter = openpyxl.utils.get_column_letter
-    assert cells[f"{letter(smes)}3"]["reason"] == "must be a number"
+    assert cells[f"{letter(smes)}3"]["reason"] == "'很多' is not a number"
+    assert cells[f"{letter(smes)}3"]["reason_zh"] == "'很多' 不是数字"
     assert cells[f"{letter(smes)}3"]["received"] == "很多"
     assert cells[f"{letter(smes)}3"]["column"] == "tech_smes" and cells[f"{letter(smes)}3"]["row"] == 3
     assert cells[f"{letter(hte)}4"]["reason"] == "must be a whole number"

@@ -103,8 +103,8 @@ BAD: list[tuple[dict[str, Any], str, str]] = [
     ({"kind": "count", "subject": "key_lab", "threshold": 1.5}, "threshold", "whole number"),
     ({"kind": "tier", "subject": "D", "threshold": None}, "subject", "unknown tier"),
     ({"kind": "tier", "subject": "A"}, "threshold", "has no threshold"),
-    ({"kind": "ladder"}, "kind", "'value', 'count', 'increase' or 'tier'"),
-    ({"by_year": 2200}, "by_year", "less than or equal to 2100"),
+    ({"kind": "ladder"}, "kind", "must be one of value, count, increase, tier"),
+    ({"by_year": 2200}, "by_year", "must be at most 2100"),
 ]
 
 

@@ -93,7 +93,8 @@ async def test_before_the_due_date_missing_data_is_pending(
     await api.put("/periods/2020", json={"scheme": "hebei-county-2019", "due_on": "2099-12-31"})
     await post_finance(api, CHANGAN)
     await post_finance(api, QIAOXI, FINANCE[:1])
-    report = (await api.get("/periods/2020/completeness", params={"parent": SJZ})).json()
+    r = await api.get("/periods/2020/completeness", params={"parent": SJZ})
+    report = r.json()
     assert finance_of(report, CHANGAN)["on_time"] is True
     assert finance_of(report, QIAOXI)["on_time"] is None
     finance = next(d for d in report["timeliness"]["departments"] if d["department"] == "finance")
@@ -101,8 +102,9 @@ async def test_before_the_due_date_missing_data_is_pending(
         1,
         0,
         5,
-        1.0,
+        1,
     )
+    assert '"on_time_rate":1,' in r.text  # a whole number, written as every number is (not 1.0)
 
 
 async def test_without_a_due_date_nothing_is_judged(

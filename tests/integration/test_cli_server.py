@@ -69,12 +69,17 @@ def first_admin_token(cwd: Path) -> str:
 
 @contextmanager
 def running_server(
-    cwd: Path, *extra: str, output: list[str] | None = None, bootstrap: bool = True
+    cwd: Path,
+    *extra: str,
+    output: list[str] | None = None,
+    bootstrap: bool = True,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """`innomon serve` as a subprocess in `cwd` on a free port; yields its base URL, then stops
-    it with SIGTERM and checks that it exited with status 0. Its output goes to cwd/serve.log."""
+    """`innomon serve` as a subprocess in `cwd` on a free port, with `env` added to its
+    environment; yields its base URL, then stops it with SIGTERM and checks that it exited with
+    status 0. Its output goes to cwd/serve.log."""
     port = free_port()
-    env = {**clean_env(), "PYTHONPATH": str(ROOT)}
+    env = {**clean_env(), "PYTHONPATH": str(ROOT), **(env or {})}
     if bootstrap:
         env["INNOMON_BOOTSTRAP_ADMIN_TOKEN"] = TOKEN
     log = (cwd / "serve.log").open("w", encoding="utf-8")

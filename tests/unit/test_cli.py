@@ -65,7 +65,7 @@ def doc(**changes: object) -> dict:
 BAD = [
     ("unknown scheme", doc(scheme="hebei-2030"), "scheme: unknown scheme 'hebei-2030'"),
     ("unknown element", doc(values__rd_budget=5), "values.rd_budget: unknown element"),
-    ("wrong type", doc(values__tech_smes="many"), "values.tech_smes: must be a number"),
+    ("wrong type", doc(values__tech_smes="many"), "values.tech_smes: 'many' is not a number"),
     ("wrong type bool", doc(values__tech_smes=True), "values.tech_smes: must be a number"),
     (
         "negative",
