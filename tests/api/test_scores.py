@@ -53,6 +53,11 @@ async def test_http_breakdown_equals_the_cli_breakdown(api: httpx.AsyncClient) -
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     http = r.json()
     assert http.pop("period_status") == "open"  # the API adds the period's status
+    # ...and its ranks: the only region with data, first of one in its city and its province
+    assert http.pop("ranks") == [
+        {"scope": "parent", "parent": "130100", "rank": 1, "of": 1},
+        {"scope": "province", "parent": "130000", "rank": 1, "of": 1},
+    ]
     assert without_ids(http) == without_ids(json.loads(cli.stdout))
     assert r.json()["total"] == 62.2 and r.json()["tier"] == "B"
 
