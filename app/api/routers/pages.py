@@ -20,7 +20,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app import __version__
-from app.api.deps import Database, RegionCode, Year
+from app.api.deps import Database, RegionCode, RejectUnknownQuery, Year
 from app.api.session_cookie import (
     COOKIE_NAME,
     SESSION_SECONDS,
@@ -308,5 +308,7 @@ def install(app: FastAPI) -> None:
     """Mount the docs assets and the pages on `app` (built with docs_url and redoc_url None)."""
     app.state.reports = {fmt: ReportCache(size) for fmt, size in REPORT_CACHE_SIZES.items()}
     app.add_exception_handler(SignInRequired, _sign_in_redirect)
-    app.include_router(router)  # before the mount, so that the ReDoc bundle route wins
+    app.include_router(
+        router, dependencies=[RejectUnknownQuery]
+    )  # before the mount, so that the ReDoc bundle route wins
     app.mount(DOCS_STATIC, StaticFiles(directory=_docs_assets()), name="docs-static")
