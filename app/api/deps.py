@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -114,15 +113,13 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")]
 
 # ------------------------------------------------------------------------ unknown query parameters
 
-#: per route (held weakly: tests build many apps, and a freed route's id may be reused)
-_ACCEPTED: weakref.WeakKeyDictionary[Any, tuple[str, ...]] = weakref.WeakKeyDictionary()
+#: the attribute a route keeps its accepted query parameters in (computed on first use)
+_ACCEPTED = "_innomon_accepted_query"
 
 
 def accepted_query(route: object) -> tuple[str, ...]:
     """The query parameters a route declares (their names as sent, e.g. `format`), sorted."""
-    if route is None:
-        return ()
-    found = _ACCEPTED.get(route)
+    found: tuple[str, ...] | None = getattr(route, _ACCEPTED, None)
     if found is None:
         names: set[str] = set()
         stack = [getattr(route, "dependant", None)]
@@ -137,7 +134,8 @@ def accepted_query(route: object) -> tuple[str, ...]:
                     names.update(f.alias or n for n, f in model.model_fields.items())
                 else:
                     names.add(param.alias)
-        found = _ACCEPTED[route] = tuple(sorted(names))
+        found = tuple(sorted(names))
+        setattr(route, _ACCEPTED, found)
     return found
 
 
