@@ -110,3 +110,14 @@ def test_content_hash_follows_the_content() -> None:
     a, b = load_scheme(definition()), definition()
     b["name_en"] = "changed"
     assert a.content_hash == load_scheme(definition()).content_hash != load_scheme(b).content_hash
+
+
+def test_a_scheme_declares_the_region_level_it_scores() -> None:
+    assert load_scheme(definition()).region_level == "county"
+    d = definition()
+    d["region_level"] = "district"
+    assert refuse(d) == ["region_level: must be one of province, city, county; got 'district'"]
+    # a definition stored before the level was declared scores counties, as it always did
+    d = definition()
+    del d["region_level"]
+    assert load_scheme(d).region_level == "county"
