@@ -145,7 +145,8 @@ async def reject_unknown_query(request: Request) -> None:
     if not request.scope.get("query_string"):
         return
     route = request.scope.get("route")
-    if route is None:  # not a route of ours (none matched): nothing to check against
+    # not a route of ours (none matched), or one that reads its query itself (`any_query`)
+    if route is None or getattr(getattr(route, "endpoint", None), "any_query", False):
         return
     accepted = accepted_query(route)
     unknown = sorted({k for k in request.query_params if k not in accepted})

@@ -135,7 +135,9 @@ async def test_the_breakdown_carries_its_ranks(data: httpx.AsyncClient) -> None:
 async def test_cities_and_the_province_get_aggregates_not_a_score(data: httpx.AsyncClient) -> None:
     for code, name, what in ((SJZ, "石家庄市", "a city"), (HEBEI, "河北省", "a province")):
         body = assert_problem(await data.get(f"/scores/2020/{code}"), 422)
-        assert f"scheme hebei-county-2019 scores county-level regions; {code} {name} is {what}" in body["detail"]
+        assert (
+            f"scheme hebei-county-2019 scores county-level regions; {code} {name} is {what}" in body["detail"]
+        )
         assert body["errors"][0]["field"] == "region"
         assert_problem(await data.get(f"/scores/2020/{code}/gaps"), 422)
         assert_problem(await data.get(f"/regions/{code}/trend"), 422)
@@ -248,7 +250,12 @@ async def test_trend_and_summary_count_ranked_regions_only(data: httpx.AsyncClie
     summary = (await data.get("/rounds/2020/summary", params={"parent": HEBEI})).json()
     assert summary["regions"] == 4 and summary["tiers"] == {"A": 0, "B": 0, "C": 4} and summary["mean"] == 9
     sjz = next(c for c in summary["cities"] if c["region"] == SJZ)
-    assert (sjz["regions"], sjz["mean"], sjz["median"], sjz["tiers"]) == (3, 10.67, 11, {"A": 0, "B": 0, "C": 3})
+    assert (sjz["regions"], sjz["mean"], sjz["median"], sjz["tiers"]) == (
+        3,
+        10.67,
+        11,
+        {"A": 0, "B": 0, "C": 3},
+    )
 
 
 async def test_a_published_year_answers_the_same_from_its_snapshot(data: httpx.AsyncClient) -> None:
@@ -321,3 +328,7 @@ async def test_declared_parameters_still_pass(data: httpx.AsyncClient) -> None:
     assert (await data.get(f"{base}/healthz")).status_code == 200
     assert_problem(await data.get(f"{base}/healthz", params={"probe": "1"}), 422)
     assert (await data.get(f"{base}/login", params={"next": "/"})).status_code == 200
+    assert_problem(await data.get(f"{base}/docs", params={"x": "1"}), 422)
+    # ...except where another party chooses the parameters: an OAuth answer to the docs' redirect
+    r = await data.get(f"{base}/docs/oauth2-redirect", params={"code": "c", "state": "s"})
+    assert r.status_code == 200

@@ -176,6 +176,10 @@ async def swagger_ui_redirect() -> HTMLResponse:
     return _docs(get_swagger_ui_oauth2_redirect_html())
 
 
+# an OAuth server sends its answer here as query parameters (code, state, ...) the page reads itself
+swagger_ui_redirect.any_query = True  # type: ignore[attr-defined]
+
+
 @router.get("/redoc", response_class=HTMLResponse)
 async def redoc(request: Request) -> HTMLResponse:
     app: FastAPI = request.app
