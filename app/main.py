@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from app import __version__, observability
 from app.api import problems
 from app.api.cors import Cors, parse_origins
-from app.api.deps import Database, get_actor
+from app.api.deps import Database, RejectUnknownQuery, get_actor
 from app.api.limits import RequestLimits
 from app.api.routers import analytics as analytics_routes
 from app.api.routers import approvals as approval_routes
@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # inside observability, so preflights are logged and counted like any request
         app.add_middleware(Cors, origins=origins, any_origin=any_origin)
     observability.install(app)
-    app.include_router(health.router)
+    app.include_router(health.router, dependencies=[RejectUnknownQuery])
     pages.install(app)
     for r in (
         schemes.router,
@@ -135,7 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         key_routes.router,
     ):
         # every API route needs a valid key; /healthz, /readyz, /metrics and /openapi.json do not
-        app.include_router(r, prefix=API_PREFIX, dependencies=[Depends(get_actor)])
+        app.include_router(r, prefix=API_PREFIX, dependencies=[Depends(get_actor), RejectUnknownQuery])
     if settings.bench_routes:
         _mount_bench(app)
     return app

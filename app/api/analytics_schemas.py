@@ -43,6 +43,8 @@ class CityMean(NamedRegion):
     mean: Number | None
     previous_mean: Number | None
     change: Number | None = Field(description="mean - previous_mean (both rounded to 2 decimals)")
+    median: Number | None = Field(None, description="the median total of its scored regions (2 decimals)")
+    tiers: dict[str, int] | None = Field(None, description="how many of its scored regions fall in each tier")
 
 
 class AListItem(NamedRegion):

@@ -8,13 +8,14 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.db.engine import session_scope, writer
-from app.domain import Scheme
+from app.domain import InvalidInput, Problem, Scheme
 from app.services import schemes
 from app.services.access import Authenticator
 from app.services.audit import Actor, Principal
@@ -129,3 +130,59 @@ RegionCode = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")]
+
+
+# ------------------------------------------------------------------------ unknown query parameters
+
+#: the attribute a route keeps its accepted query parameters in (computed on first use)
+_ACCEPTED = "_innomon_accepted_query"
+
+
+def accepted_query(route: object) -> tuple[str, ...]:
+    """The query parameters a route declares (their names as sent, e.g. `format`), sorted."""
+    found: tuple[str, ...] | None = getattr(route, _ACCEPTED, None)
+    if found is None:
+        names: set[str] = set()
+        stack = [getattr(route, "dependant", None)]
+        while stack:  # the route's parameters and those of every dependency it uses
+            dependant = stack.pop()
+            if dependant is None:
+                continue
+            stack.extend(dependant.dependencies)
+            for param in dependant.query_params:
+                model = param.field_info.annotation
+                if isinstance(model, type) and issubclass(model, BaseModel):  # a Query() model
+                    names.update(f.alias or n for n, f in model.model_fields.items())
+                else:
+                    names.add(param.alias)
+        found = tuple(sorted(names))
+        setattr(route, _ACCEPTED, found)
+    return found
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """A query parameter the route does not declare is a 422 naming it and the accepted ones, on
+    every route: a misspelt filter (`?teir=A`) must not be ignored silently."""
+    if not request.scope.get("query_string"):
+        return
+    route = request.scope.get("route")
+    # not a route of ours (none matched), or one that reads its query itself (`any_query`)
+    if route is None or getattr(getattr(route, "endpoint", None), "any_query", False):
+        return
+    accepted = accepted_query(route)
+    unknown = sorted({k for k in request.query_params if k not in accepted})
+    if unknown:
+        listed = ", ".join(accepted) if accepted else "none"
+        raise InvalidInput(
+            [
+                Problem(
+                    name,
+                    f"unknown query parameter {name!r}; this endpoint accepts: {listed}"
+                    f"（未知的查询参数 {name}；本接口接受：{listed}）",
+                )
+                for name in unknown
+            ]
+        )
+
+
+RejectUnknownQuery = Depends(reject_unknown_query)

@@ -472,19 +472,59 @@ class BreakdownRead(BreakdownBase):
     period_status: Literal["open", "published"] = Field(
         description="published: the period is locked and this is its snapshot"
     )
+    ranks: list[RegionRank] = Field(
+        default_factory=list,
+        description="its rank within its parent and its province in the year, among the regions of "
+        "its level with data for the year; empty when it has none",
+    )
+
+
+class RegionStatus(BaseModel):
+    """Why a region is not ranked."""
+
+    code: Literal["no_data"]
+    zh: str
+    en: str = Field(examples=["no data posted for 2023"])
 
 
 class RankItem(BaseModel):
-    rank: int
+    rank: int | None = Field(description="competition rank in the whole scope; null: not ranked (see status)")
     region: str
     name_zh: str
     name_en: str
     level: Level
     parent_code: str | None
-    total: Number
-    tier: str
+    total: Number | None = Field(description="null for a region with no data for the year")
+    tier: str | None
     complete: bool
     dimensions: dict[str, Number]
+    status: RegionStatus | None = Field(None, description="why the region is not ranked (rank null)")
+    change: Number | None = Field(
+        None, description="with sort=change: the total minus the previous year's (null without one)"
+    )
+
+
+class AggregateItem(BaseModel):
+    """A region above the scheme's level (a city, the province): the scored regions below it."""
+
+    rank: int | None = Field(description="rank by mean total (ties share a rank); null: none scored")
+    region: str
+    name_zh: str
+    name_en: str
+    level: Level
+    parent_code: str | None
+    regions: int = Field(description="the ranked regions below it")
+    mean: Number | None = Field(description="their mean total, rounded half-up to 2 decimals")
+    median: Number | None = Field(description="their median total, rounded half-up to 2 decimals")
+    tiers: dict[str, int] = Field(description="how many of them fall in each tier, best first")
+    status: RegionStatus | None = None
+
+
+class RegionRank(BaseModel):
+    scope: Literal["parent", "province"] = Field(description="ranked within its parent, or its province")
+    parent: str = Field(description="the code of the region it is ranked under")
+    rank: int
+    of: int = Field(description="the regions ranked in that scope (those with data for the year)")
 
 
 class RankingRead(BaseModel):
@@ -493,8 +533,10 @@ class RankingRead(BaseModel):
     period_status: Literal["open", "published"]
     parent: str | None
     level: Level | None
-    items: list[RankItem]
-    total: int
+    items: list[RankItem | AggregateItem] = Field(
+        description="the regions (a level above the scheme's lists aggregates instead of scores)"
+    )
+    total: int = Field(description="items matching the filters (ranked regions, and unscored when asked)")
     limit: int
     offset: int
 

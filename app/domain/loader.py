@@ -20,6 +20,7 @@ from app.domain.quality import parse_consistency
 from app.domain.rules import RuleKind, rule_kinds
 from app.domain.rules.base import SpecContext
 from app.domain.scheme import (
+    REGION_LEVELS,
     Choice,
     Department,
     Dimension,
@@ -123,6 +124,9 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
     version = str(data.get("version", ""))
     name_zh, name_en = ck.names(data, "")
     total = ck.number(data, "total", "")
+    region_level = data.get("region_level", "county")
+    if region_level not in REGION_LEVELS:
+        ck.add("region_level", f"must be one of {', '.join(REGION_LEVELS)}; got {region_level!r}")
 
     departments = {
         c: Department(c, *ck.names(d, f"departments.{c}"))
@@ -328,6 +332,7 @@ def load_scheme(data: Mapping[str, Any]) -> Scheme:
         definition=definition,
         content_hash=content_hash(definition),
         consistency=consistency,
+        region_level=str(region_level),
     )
     plan_for(scheme)  # compiled once, here, and kept on the scheme
     return scheme

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from app.domain.quality import ConsistencyRule
 
 
+#: the levels of the region tree (GB/T 2260): a scheme scores the regions of one of them
+REGION_LEVELS = ("province", "city", "county")
+
+
 @dataclass(frozen=True)
 class Indicator(Named):
     dimension: str
@@ -69,6 +73,9 @@ class Scheme(Named):
     content_hash: str = ""
     #: consistency rules between elements of one region and year (see app/domain/quality.py)
     consistency: tuple[ConsistencyRule, ...] = field(default=(), compare=False)
+    #: the region level the scheme scores (`region_level` in the file; "county" when a definition
+    #: stored before it was declared leaves it out); regions above it get aggregates, not a score
+    region_level: str = "county"
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:

@@ -25,7 +25,7 @@ from app.services import schemes, timeliness
 from app.services.errors import NotFound
 from app.services.periods import PUBLISHED, PublishedRegion, get_period, published_regions
 from app.services.regions import get_region, scope_codes
-from app.services.scores import ScoreReader, breakdown_json, facts_by_region, region_names
+from app.services.scores import LevelMismatch, ScoreReader, breakdown_json, facts_by_region, region_names
 
 #: a trend reads at most this many years
 MAX_TREND_YEARS = 200  # every data year the API accepts (1949-2100)
@@ -127,12 +127,17 @@ def trend(
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     kept: list[tuple[Period, Scheme, Breakdown]] = []
+    not_scored: LevelMismatch | None = None
     for period in years:
         scheme = schemes.get_scheme(session, period.scheme_code)
         try:
             b, status = _stored(session, period.year, code, scheme)
         except NotFound as exc:  # added after the year was published: it has no score there
             skipped.append({"year": period.year, "reason": str(exc)})
+            continue
+        except LevelMismatch as exc:  # of a level the year's scheme does not score (then or now)
+            skipped.append({"year": period.year, "reason": exc.reason})
+            not_scored = exc
             continue
         # a published year ranks the region where it stood then: its province and level of that time
         then = published.get(period.year)
@@ -159,6 +164,8 @@ def trend(
                 "dimensions": {d.code: json_number(d.score) for d in b.dimensions},
             }
         )
+    if not rows and not_scored is not None:
+        raise not_scored
     changes = []
     for (p0, _, b0), (_, s1, b1) in itertools.pairwise(kept):
         counterfactual = None

@@ -175,8 +175,12 @@ def unlock_period(session: Session, year: int, reason: str, *, actor: Actor = SY
     return period
 
 
+def snapshot_row(session: Session, year: int, region: str) -> PeriodSnapshot | None:
+    return session.get(PeriodSnapshot, (year, region))
+
+
 def snapshot(session: Session, year: int, region: str) -> str | None:
-    row = session.get(PeriodSnapshot, (year, region))
+    row = snapshot_row(session, year, region)
     return row.breakdown if row is not None else None
 
 

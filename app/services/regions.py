@@ -149,10 +149,11 @@ def scope_codes(session: Session, parent: str | None) -> list[str] | None:
 
 
 def list_regions(
-    session: Session, *, parent: str | None, level: str | None, limit: int, offset: int
+    session: Session, *, parent: str | None, level: str | None, limit: int, offset: int, q: str | None = None
 ) -> tuple[Sequence[Region], int]:
+    """Regions under `parent` at `level` whose code, Chinese or English name contains `q`."""
     return repo.list_regions(
-        session, codes=scope_codes(session, parent), level=level, limit=limit, offset=offset
+        session, codes=scope_codes(session, parent), level=level, limit=limit, offset=offset, text=q
     )
 
 

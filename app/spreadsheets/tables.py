@@ -28,9 +28,45 @@ def _element_names(body: Mapping[str, Any]) -> dict[str, str]:
     return {e.code: e.name_zh for e in scheme.elements.values()} if scheme else {}
 
 
+def _status(item: Mapping[str, Any]) -> str | None:
+    status = item.get("status")
+    return f"{status['zh']} / {status['en']}" if isinstance(status, Mapping) else None
+
+
+def aggregate_ranking(body: Mapping[str, Any]) -> list[Table]:
+    """A ranking of cities (or provinces): the aggregates of the scored regions below each."""
+    items = body.get("items", [])
+    scheme = _scheme(body)
+    tiers = [t.code for t in scheme.tiers] if scheme else sorted({t for i in items for t in i["tiers"]})
+    columns = [
+        Column("rank", "排名", "integer", 6),
+        Column("region", "地区代码", "text", 10),
+        Column("name_zh", "地区名称", "text", 16),
+        Column("name_en", "英文名称", "text", 20),
+        Column("level", "级别"),
+        Column("parent_code", "上级地区代码"),
+        Column("regions", "参评地区数", "integer"),
+        Column("mean", "平均分", "points"),
+        Column("median", "中位数", "points"),
+        *(Column(f"tiers.{t}", f"{t}类数量", "integer") for t in tiers),
+        Column("status", "状态", "text", 24),
+    ]
+    rows = [
+        [i["rank"], i["region"], i["name_zh"], i["name_en"], i["level"], i["parent_code"]]
+        + [i["regions"], i["mean"], i["median"]]
+        + [i["tiers"].get(t, 0) for t in tiers]
+        + [_status(i)]
+        for i in items
+    ]
+    return [Table("排名", columns, rows)]
+
+
 def ranking(body: Mapping[str, Any]) -> list[Table]:
     items = body.get("items", [])
-    dims = list(items[0]["dimensions"]) if items else list(_dimension_names(body))
+    if items and "mean" in items[0]:
+        return aggregate_ranking(body)
+    scored = next((i["dimensions"] for i in items if i["dimensions"]), None)
+    dims = list(scored) if scored else list(_dimension_names(body))
     names = _dimension_names(body)
     columns = [
         Column("rank", "排名", "integer", 6),
@@ -44,6 +80,12 @@ def ranking(body: Mapping[str, Any]) -> list[Table]:
         Column("complete", "数据完整"),
         *(Column(f"dimensions.{d}", names.get(d, d), "points") for d in dims),
     ]
+    extra = []
+    if any("change" in i for i in items):
+        extra.append(Column("change", "较上年变化", "points"))
+    if any(i.get("status") for i in items):
+        extra.append(Column("status", "状态", "text", 24))
+    columns += extra
     rows = [
         [
             i["rank"],
@@ -57,6 +99,7 @@ def ranking(body: Mapping[str, Any]) -> list[Table]:
             i["complete"],
         ]
         + [i["dimensions"].get(d) for d in dims]
+        + [i.get("change") if c.code == "change" else _status(i) for c in extra]
         for i in items
     ]
     return [Table("排名", columns, rows)]

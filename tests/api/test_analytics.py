@@ -103,7 +103,8 @@ async def test_round_summary_problems(api: httpx.AsyncClient) -> None:
     assert_problem(await api.get("/rounds/2020/summary", params={"parent": "139999"}), 404)
     assert_problem(await api.get("/rounds/2020/summary", params={"parent": "13"}), 422)
     empty = (await api.get("/rounds/2020/summary", params={"parent": SJZ})).json()
-    assert empty["regions"] == 3 and empty["tiers"] == {"A": 0, "B": 0, "C": 3} and empty["mean"] == 0
+    # no region has data for 2020: none is ranked, so none is counted (not three tier-C zeros)
+    assert empty["regions"] == 0 and empty["tiers"] == {"A": 0, "B": 0, "C": 0} and empty["mean"] is None
     assert_problem(await api.get("/rounds/2020/summary", headers={"Authorization": "Bearer nope"}), 401)
 
 

@@ -443,9 +443,8 @@ async def test_a_published_year_says_so_with_its_time(api: httpx.AsyncClient, we
 
 async def test_odd_but_valid_addresses_answer(api: httpx.AsyncClient, web: httpx.AsyncClient) -> None:
     await world(api)
-    # a city's own report (ranked among cities: one), the bulletin of every region, the landing in English
+    # the bulletin of every region, the landing in English
     for url in (
-        f"/reports/2020/{SJZ}",
         "/reports/2020",
         "/reports/2019?lang=en",
         "/?lang=en",
@@ -455,6 +454,9 @@ async def test_odd_but_valid_addresses_answer(api: httpx.AsyncClient, web: httpx
         assert r.status_code == 200, (url, r.text[:300])
     text = text_of((await web.get("/reports/2020", headers=AUTH)).text)
     assert "全部地区" in text and "参评地区 3" in text
+    # a city is not scored under the county scheme: no county report of it
+    r = await web.get(f"/reports/2020/{SJZ}", headers=AUTH)
+    assert r.status_code == 422 and "130100 石家庄市 is a city" in r.json()["detail"]
     # a year without a previous one: no changes to show, nothing invented
     text = text_of((await web.get(f"/reports/2019/{CHANGAN}", headers=AUTH)).text)
     assert (

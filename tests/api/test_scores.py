@@ -66,6 +66,11 @@ async def test_http_breakdown_equals_the_cli_breakdown(api: httpx.AsyncClient) -
         {"code": "130100", "name_zh": "石家庄市", "name_en": "Shijiazhuang City"},
     ]
     assert [cli_body.pop(k) for k in region_fields] == [None] * len(region_fields)
+    # ...and its ranks: the only region with data, first of one in its city and its province
+    assert http.pop("ranks") == [
+        {"scope": "parent", "parent": "130100", "rank": 1, "of": 1},
+        {"scope": "province", "parent": "130000", "rank": 1, "of": 1},
+    ]
     assert without_ids(http) == without_ids(cli_body)
     assert r.json()["total"] == 62.2 and r.json()["tier"] == "B"
 

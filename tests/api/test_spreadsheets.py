@@ -435,7 +435,8 @@ async def test_ranking_csv_and_xlsx(api: httpx.AsyncClient, world: dict[str, dic
     assert ws["H4"].fill.fgColor.rgb.endswith("FFC7CE")  # tier C coloured
     assert (
         ws.freeze_panes == "A4"
-        and ws.auto_filter.ref == f"A3:{openpyxl.utils.get_column_letter(ws.max_column)}6"
+        # the header, then the two ranked regions (新华区 posted nothing: not ranked)
+        and ws.auto_filter.ref == f"A3:{openpyxl.utils.get_column_letter(ws.max_column)}5"
     )
 
 

@@ -202,7 +202,7 @@ def test_a_write_re_scores_only_the_regions_it_changed(
     parent = synthetic_parent_rows()[0]["code"]
     reader = scores_service.ScoreReader(engine, 1000)
     first = _cached(reader)
-    assert len(scored) == N + 1  # every region (and the parent) scored once
+    assert len(scored) == N  # every county scored once (the parent, a province, is not scored)
     scored.clear()
 
     # a value write in this process: one region re-scored, the ranking equals an uncached one
@@ -238,4 +238,4 @@ def test_a_write_re_scores_only_the_regions_it_changed(
     with session_scope(writer(engine)) as s:
         repo.bump_periods(s)
     _cached(reader)
-    assert len(scored) == N + 1
+    assert len(scored) == N

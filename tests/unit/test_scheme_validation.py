@@ -147,3 +147,14 @@ def test_the_shipped_scheme_declares_english_units() -> None:
         assert bool(el.unit) == bool(el.unit_en), code
     for ind in s.indicators:
         assert bool(ind.unit) == bool(ind.unit_en), ind.code
+
+
+def test_a_scheme_declares_the_region_level_it_scores() -> None:
+    assert load_scheme(definition()).region_level == "county"
+    d = definition()
+    d["region_level"] = "district"
+    assert refuse(d) == ["region_level: must be one of province, city, county; got 'district'"]
+    # a definition stored before the level was declared scores counties, as it always did
+    d = definition()
+    del d["region_level"]
+    assert load_scheme(d).region_level == "county"

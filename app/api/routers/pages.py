@@ -20,7 +20,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app import __version__
-from app.api.deps import Database, RegionCode, Year
+from app.api.deps import Database, RegionCode, RejectUnknownQuery, Year
 from app.api.session_cookie import (
     COOKIE_NAME,
     SESSION_SECONDS,
@@ -176,6 +176,10 @@ async def swagger_ui_redirect() -> HTMLResponse:
     return _docs(get_swagger_ui_oauth2_redirect_html())
 
 
+# an OAuth server sends its answer here as query parameters (code, state, ...) the page reads itself
+swagger_ui_redirect.any_query = True  # type: ignore[attr-defined]
+
+
 @router.get("/redoc", response_class=HTMLResponse)
 async def redoc(request: Request) -> HTMLResponse:
     app: FastAPI = request.app
@@ -308,5 +312,7 @@ def install(app: FastAPI) -> None:
     """Mount the docs assets and the pages on `app` (built with docs_url and redoc_url None)."""
     app.state.reports = {fmt: ReportCache(size) for fmt, size in REPORT_CACHE_SIZES.items()}
     app.add_exception_handler(SignInRequired, _sign_in_redirect)
-    app.include_router(router)  # before the mount, so that the ReDoc bundle route wins
+    app.include_router(
+        router, dependencies=[RejectUnknownQuery]
+    )  # before the mount, so that the ReDoc bundle route wins
     app.mount(DOCS_STATIC, StaticFiles(directory=_docs_assets()), name="docs-static")

@@ -26,11 +26,15 @@ def list_regions(
     db: DbDep,
     parent: RegionCode | None = Query(None, description="only regions below this one (all levels down)"),
     level: Level | None = None,
+    q: str | None = Query(None, max_length=100, description="part of the code, Chinese or English name"),
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    """Regions by code; `total` counts those matching the filters."""
     with db.read() as session:
-        rows, total = regions.list_regions(session, parent=parent, level=level, limit=limit, offset=offset)
+        rows, total = regions.list_regions(
+            session, parent=parent, level=level, limit=limit, offset=offset, q=q
+        )
         return {
             "items": [RegionRead.model_validate(r) for r in rows],
             "total": total,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from app.db.repositories._sql import IN_LIMIT
@@ -32,19 +32,34 @@ def subtree_codes(session: Session, root: str) -> list[str]:
     return [r[0] for r in session.execute(select(tree.c.code)).all()]
 
 
-def _region_query(codes: Sequence[str] | None, level: str | None) -> Any:
+def _region_query(codes: Sequence[str] | None, level: str | None, text: str | None = None) -> Any:
     q = select(Region)
     if codes is not None:
         q = q.where(col(Region.code).in_(codes))
     if level is not None:
         q = q.where(Region.level == level)
+    if text:
+        needle = text.strip()
+        q = q.where(
+            or_(
+                col(Region.code).contains(needle, autoescape=True),
+                col(Region.name_zh).contains(needle, autoescape=True),
+                func.lower(col(Region.name_en)).contains(needle.lower(), autoescape=True),
+            )
+        )
     return q
 
 
 def list_regions(
-    session: Session, *, codes: Sequence[str] | None, level: str | None, limit: int, offset: int
+    session: Session,
+    *,
+    codes: Sequence[str] | None,
+    level: str | None,
+    limit: int,
+    offset: int,
+    text: str | None = None,
 ) -> tuple[Sequence[Region], int]:
-    q = _region_query(codes, level)
+    q = _region_query(codes, level, text)
     total = session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
     rows = session.exec(q.order_by(col(Region.code)).limit(limit).offset(offset)).all()
     return rows, int(total)

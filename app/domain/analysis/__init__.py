@@ -30,11 +30,14 @@ from app.domain.analysis.next_tier import PATH_METHOD, PathToTier, Step, path_to
 from app.domain.analysis.simulate import Changes, apply_changes, rescore, simulate
 from app.domain.analysis.summary import (
     RANK_BUCKETS,
+    Aggregate,
     Place,
     RoundSummary,
     Standing,
+    aggregate,
     competition_ranks,
     mean,
+    median,
     round_summary,
     standing,
 )
@@ -52,6 +55,7 @@ __all__ = [
     "PATH_METHOD",
     "RANK_BUCKETS",
     "SPLIT_RULE",
+    "Aggregate",
     "Attribution",
     "Changes",
     "DepartmentInputs",
@@ -66,6 +70,7 @@ __all__ = [
     "RoundSummary",
     "Standing",
     "Step",
+    "aggregate",
     "apply_changes",
     "attribute",
     "breakdown_from_dict",
@@ -78,6 +83,7 @@ __all__ = [
     "indicator_changes",
     "json_object",
     "mean",
+    "median",
     "path_to_next_tier",
     "rescore",
     "round_summary",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -49,6 +50,34 @@ def mean(values: Iterable[Decimal]) -> Decimal | None:
     return round_score(sum(vs, ZERO) / len(vs)) if vs else None
 
 
+def median(values: Iterable[Decimal]) -> Decimal | None:
+    """The median (the mean of the two middle values for an even count) rounded half-up to 2
+    decimals (None for no values)."""
+    vs = list(values)
+    return round_score(statistics.median(vs)) if vs else None
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """What a city or a province shows of the regions scored below it: how many, their mean and
+    median total and how many fall in each tier (every tier listed, best first)."""
+
+    regions: int
+    mean: Decimal | None
+    median: Decimal | None
+    tiers: dict[str, int]
+
+
+def aggregate(standings: Iterable[Standing], tier_order: Sequence[str]) -> Aggregate:
+    """The aggregate of a group of scored regions (`tier_order` lists tier codes best first)."""
+    rows = list(standings)
+    tiers = {code: 0 for code in tier_order}
+    for s in rows:
+        tiers[s.tier] = tiers.get(s.tier, 0) + 1
+    totals = [s.total for s in rows]
+    return Aggregate(len(rows), mean(totals), median(totals), tiers)
+
+
 def _minus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
     return None if a is None or b is None else a - b
 
@@ -72,6 +101,8 @@ class CityMean:
     mean: Decimal | None
     previous_mean: Decimal | None
     change: Decimal | None
+    median: Decimal | None = None
+    tiers: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +165,7 @@ class RoundSummary:
                 "cities": [
                     {**name(c.city), "regions": c.regions}
                     | {"mean": c.mean, "previous_mean": c.previous_mean, "change": c.change}
+                    | {"median": c.median, "tiers": dict(c.tiers or {})}
                     for c in self.cities
                 ],
                 "a_tier": self.a_tier,
@@ -191,9 +223,11 @@ def round_summary(
     city_means = []
     for city in sorted(cities):
         codes = cities[city]
-        now = mean(current[c].total for c in codes)
+        now = aggregate((current[c] for c in codes), tier_order)
         before = mean(prev[c].total for c in codes if c in prev) if previous is not None else None
-        city_means.append(CityMean(city, len(codes), now, before, _minus(now, before)))
+        city_means.append(
+            CityMean(city, len(codes), now.mean, before, _minus(now.mean, before), now.median, now.tiers)
+        )
     top = tier_order[0] if tier_order else ""
     a_list = tuple(
         (c, current[c].total, ranks[c])
