@@ -134,12 +134,20 @@ def seed(api: httpx.Client) -> None:
         ok(api.post("/regions", json=body))
 
 
+#: what a breakdown says of the region itself: a published year names it as it was published, an
+#: open year as it is now, and a rename after publishing is allowed (it changes no score)
+REGION_NAMING = ("region_name_zh", "region_name_en", "region_level_name_zh", "region_level_name_en")
+
+
 def breakdowns(api: httpx.Client, year: int) -> dict[str, Any]:
-    """Every county's breakdown of `year`, without `period_status` (published vs open)."""
+    """Every county's breakdown of `year`, without `period_status` (published vs open) and without
+    the region's names."""
     out = {}
     for code in COUNTIES:
         body = ok(api.get(f"/scores/{year}/{code}"), 200).json()
         body.pop("period_status")
+        for key in REGION_NAMING:
+            body.pop(key)
         out[code] = body
     return out
 
