@@ -36,6 +36,7 @@ from app.api.routers import quality as quality_routes
 from app.api.routers import targets as target_routes
 from app.config import Settings, get_settings
 from app.db.engine import make_engine, session_scope, writer
+from app.db.watch import watch_for
 from app.services.access import Authenticator, ensure_bootstrap_admin
 from app.services.schemes import get_scheme, sync_builtin_schemes
 from app.services.scores import ScoreReader
@@ -95,8 +96,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = Database(engine)
-    app.state.scores = ScoreReader(engine, settings.score_cache_size)
-    app.state.auth = Authenticator()
+    # one change watch per process: both caches trust what they hold while it reports no commit
+    changes = watch_for(engine)
+    app.state.scores = ScoreReader(engine, settings.score_cache_size, changes)
+    app.state.auth = Authenticator(changes)
     problems.install(app)
     app.add_middleware(
         RequestLimits,
