@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import __version__, observability
 from app.api import problems
+from app.api.cached_reads import CachedBreakdowns
 from app.api.deps import Database, get_actor
 from app.api.limits import RequestLimits
 from app.api.routers import analytics as analytics_routes
@@ -101,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.scores = ScoreReader(engine, settings.score_cache_size, changes)
     app.state.auth = Authenticator(changes)
     problems.install(app)
+    # innermost: a cached breakdown is answered before routing, after limits, request id and log
+    app.add_middleware(CachedBreakdowns, api=app, scores=app.state.scores, auth=app.state.auth)
     app.add_middleware(
         RequestLimits,
         max_bytes=settings.max_body_bytes,

@@ -170,12 +170,12 @@ class Authenticator:
         self.cache: dict[str, tuple[Token, Principal | None]] = {}
         self.lock = threading.Lock()
 
-    def cached(self, token: str) -> tuple[bool, Principal | None]:
-        """(True, principal) when the answer is known at the database's current change token;
-        no database I/O, so callers on the event loop may use it and run `lookup` in a thread
-        only on a miss."""
+    def cached(self, token: str, now: Token | None = None) -> tuple[bool, Principal | None]:
+        """(True, principal) when the answer is known at the database's current change token
+        (`now`, if the caller has just read it); no database I/O, so callers on the event loop
+        may use it and run `lookup` in a thread only on a miss."""
         hit = self.cache.get(token_hash(token))
-        if hit is not None and hit[0] == self.watch.token():
+        if hit is not None and hit[0] == (now if now is not None else self.watch.token()):
             return True, hit[1]
         return False, None
 

@@ -268,11 +268,12 @@ class ScoreReader:
                 known[1][year] = found[0]
         return found
 
-    def fresh_breakdown(self, year: int, region: str) -> bytes | None:
-        """The cached bytes when the database cannot have changed since their version was read;
-        None otherwise (then call `breakdown_json` in a thread). No database I/O: safe on the loop."""
+    def fresh_breakdown(self, year: int, region: str, now: Token | None = None) -> bytes | None:
+        """The cached bytes when the database cannot have changed since their version was read
+        (`now`: the change token, if the caller has just read it); None otherwise (then call
+        `breakdown_json` in a thread). No database I/O: safe on the loop."""
         known = self.known
-        if known is None or self.watch.token() != known[0]:
+        if known is None or (now if now is not None else self.watch.token()) != known[0]:
             return None
         version = known[1].get(year)
         if version is None:
