@@ -12,18 +12,22 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlmodel import Session
 
 from app.db import repositories as repo
 from app.domain import InvalidInput, Problem, Scheme
-from app.robustness import model, sensitivity
-from app.robustness.extract import Floats, ModelInputs, extract
-from app.robustness.statistics import round_statistics
 from app.services.errors import NotFound
 from app.services.scores import RankRow, facts_by_region, rank_regions
+
+# numpy (and scipy, for the statistics) are imported by the first request that computes, not at
+# start-up: the API and the CLI only need LIMITS and check() from here to declare their parameters
+if TYPE_CHECKING:
+    import numpy as np
+
+    from app.robustness import model
+    from app.robustness.extract import Floats, ModelInputs
 
 Progress = Callable[[int, int], None]
 
@@ -96,6 +100,10 @@ def load(session: Session, year: int, parent: str | None, level: str | None) -> 
     period = repo.get_period(session, year)
     if period is None:
         raise NotFound("period", year)
+    import numpy as np
+
+    from app.robustness.extract import extract
+
     scheme, rows = rank_regions(session, year, parent, level)
     codes = [r.region.code for r in rows]
     facts = facts_by_region(session, scheme, year, codes)
@@ -117,6 +125,8 @@ def _head(loaded: Loaded, year: int, parent: str | None, level: str | None) -> d
 
 
 def _assumptions(loaded: Loaded, noise: model.Noise, seed: int) -> dict[str, Any]:
+    from app.robustness import model
+
     w, k, a = noise.weights, noise.band_edges, noise.assessed
     tiers = loaded.scheme.tiers
     return {
@@ -186,6 +196,8 @@ def robustness(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Per region the distribution of its rank and tier over draws of the scheme's assumptions."""
+    from app.robustness import model
+
     loaded = load(session, year, parent, level)
     inputs = loaded.inputs
     u = model.uncertainty(inputs, loaded.nominal, noise, draws, seed, progress)
@@ -251,6 +263,10 @@ def sensitivity_analysis(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Sobol indices of the mean absolute rank shift per assumption group, and leave-one-out."""
+    import numpy as np
+
+    from app.robustness import model, sensitivity
+
     loaded = load(session, year, parent, level)
     inputs = loaded.inputs
     active = model.active_groups(inputs, noise)
@@ -321,6 +337,9 @@ def sensitivity_analysis(
 
 def statistics(session: Session, year: int, parent: str | None, level: str | None) -> dict[str, Any]:
     """Distributions, correlations and consistency of the indicator scores in scope."""
+    # scipy takes a second to import: loaded by the first request that needs it, not at start-up
+    from app.robustness.statistics import round_statistics
+
     loaded = load(session, year, parent, level)
     return {
         **_head(loaded, year, parent, level),
