@@ -15,10 +15,13 @@ standard output (or plain text with INNOMON_LOG_FORMAT=text), uvicorn's own acce
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import json
 import logging
+import logging.handlers
 import os
+import queue
 import re
 import time
 from contextvars import ContextVar
@@ -212,12 +215,43 @@ class JsonFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             out.update(fields)
-        rid = request_id.get()
+        # taken on the request's thread (BackgroundStreamHandler.prepare) or, formatted in place, now
+        rid = getattr(record, "request_id", None) or request_id.get()
         if rid is not None and "request_id" not in out:
             out["request_id"] = rid
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False, default=str)
+
+
+class BackgroundStreamHandler(logging.handlers.QueueHandler):
+    """Writes log lines from a thread of its own: the event loop only queues the record (a few
+    microseconds); formatting the JSON and writing to a pipe that may be full happen off it.
+    Lines still queued at exit are written (atexit)."""
+
+    def __init__(self, stream: Any = None) -> None:
+        q: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        super().__init__(q)
+        self.target = logging.StreamHandler(stream)
+        self.listener = logging.handlers.QueueListener(q, self.target)
+        self.listener.start()
+        atexit.register(self.stop)
+
+    def stop(self) -> None:
+        """Write what is queued and end the writer thread (once; later calls do nothing)."""
+        if self.listener._thread is not None:
+            self.listener.stop()
+
+    def setFormatter(self, fmt: logging.Formatter | None) -> None:
+        self.target.setFormatter(fmt)
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        # what only this thread knows is taken now: the message (its arguments may change later)
+        # and the request being answered; the formatting is left to the writer thread
+        record.msg, record.args = record.getMessage(), None
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id.get()
+        return record
 
 
 def log_config(level: str, fmt: str) -> dict[str, Any]:
@@ -234,7 +268,7 @@ def log_config(level: str, fmt: str) -> dict[str, Any]:
         "formatters": {"default": formatter},
         "handlers": {
             "default": {
-                "class": "logging.StreamHandler",
+                "()": BackgroundStreamHandler,
                 "formatter": "default",
                 "stream": "ext://sys.stdout",
             }
