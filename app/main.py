@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -39,6 +38,7 @@ from app.api.routers import targets as target_routes
 from app.config import Settings, get_settings
 from app.db.engine import make_engine, session_scope, writer
 from app.db.watch import watch_for
+from app.heap import settle_heap
 from app.services.access import Authenticator, ensure_bootstrap_admin
 from app.services.schemes import get_scheme, sync_builtin_schemes
 from app.services.scores import ScoreReader
@@ -67,17 +67,6 @@ def _prepare(engine: Engine, settings: Settings) -> None:
         except IntegrityError:
             if attempt == 2:
                 raise
-
-
-def settle_heap() -> None:
-    """Move what start-up made (modules, routes, schemes and their plans) out of the garbage
-    collector's sight, once per process: they live as long as the process, and a full collection
-    walking them again and again during a ranking of 3,000 regions cost a third of its time
-    (bench/run_all.py, P3a). Later objects are collected as usual; no collector switch is flipped."""
-    if gc.get_freeze_count() == 0:
-        # no gc.collect() first: start-up leaves a few dozen unreachable objects, and a full
-        # collection of its 160,000 would add a quarter of a second to the start (P6)
-        gc.freeze()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -56,7 +56,7 @@ def worker(db: str, reps: int, with_write: bool) -> dict[str, Any]:
     engine = make_engine(db)
     year = 2020
     try:  # as a server settles after start-up (the baseline has no such step)
-        from app.main import settle_heap
+        from app.heap import settle_heap
     except ImportError:
         pass
     else:
