@@ -40,7 +40,6 @@ from functools import cache
 from importlib import resources
 
 from app.domain import Facts, RegistryItem, Scheme, builtin_scheme
-from app.domain.rules.choice_flag import ChoiceFlag
 
 DEMO_LABEL = "synthetic demo data — not official statistics"
 #: the scheme the generated values are made for
@@ -349,16 +348,18 @@ class _Traits:
 
 
 def _admin_choices(scheme: Scheme) -> list[tuple[str, float]]:
-    """The choices of st_admin_body with their points relative to the best one, best first, read
-    from the scheme's choice-and-flag rule."""
+    """The choices of st_admin_body with their points relative to the best one, best first. Every
+    rule that reads the element is asked, by evaluating it, what a region holding only that
+    choice scores: whatever kind of rule scores it."""
     element = scheme.elements["st_admin_body"]
-    points: dict[str, Decimal] = {}
+    points = dict.fromkeys(element.choice_codes, Decimal(0))
     for indicator in scheme.indicators:
-        rule = indicator.rule
-        if isinstance(rule, ChoiceFlag) and rule.choice == element.code:
-            points = dict(rule.choice_points)
+        if element.code in indicator.rule.elements:
+            evaluate = indicator.rule.compile(indicator.max, scheme.registries)
+            for choice in element.choice_codes:
+                points[choice] += evaluate(Facts(2020, {element.code: choice}))[0]
     top = max(points.values(), default=Decimal(0)) or Decimal(1)
-    ranked = [(c, float(points.get(c, Decimal(0)) / top)) for c in element.choice_codes]
+    ranked = [(c, float(points[c] / top)) for c in element.choice_codes]
     return sorted(ranked, key=lambda cp: -cp[1])
 
 

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import __version__, observability
 from app.api import problems
+from app.api.cached_reads import CachedBreakdowns
 from app.api.cors import Cors, parse_origins
 from app.api.deps import Database, RejectUnknownQuery, get_actor
 from app.api.limits import RequestLimits
@@ -37,6 +38,8 @@ from app.api.routers import quality as quality_routes
 from app.api.routers import targets as target_routes
 from app.config import Settings, get_settings
 from app.db.engine import make_engine, session_scope, writer
+from app.db.watch import watch_for
+from app.heap import settle_heap
 from app.services.access import Authenticator, ensure_bootstrap_admin
 from app.services.schemes import get_scheme, sync_builtin_schemes
 from app.services.scores import ScoreReader
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _prepare(engine, settings)
+        settle_heap()
         yield
         app.state.scores.close()
         engine.dispose()
@@ -96,9 +100,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = Database(engine)
-    app.state.scores = ScoreReader(engine, settings.score_cache_size)
-    app.state.auth = Authenticator()
+    # one change watch per process: both caches trust what they hold while it reports no commit
+    changes = watch_for(engine)
+    app.state.scores = ScoreReader(engine, settings.score_cache_size, changes)
+    app.state.auth = Authenticator(changes)
     problems.install(app)
+    # innermost: a cached breakdown is answered before routing, after limits, request id and log
+    app.add_middleware(CachedBreakdowns, api=app, scores=app.state.scores, auth=app.state.auth)
     app.add_middleware(
         RequestLimits,
         max_bytes=settings.max_body_bytes,

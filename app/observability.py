@@ -15,12 +15,15 @@ standard output (or plain text with INNOMON_LOG_FORMAT=text), uvicorn's own acce
 
 from __future__ import annotations
 
+import atexit
+import itertools
 import json
 import logging
+import logging.handlers
 import os
+import queue
 import re
 import time
-import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -48,7 +51,20 @@ def _incoming_request_id(scope: Scope) -> str:
             if _REQUEST_ID_OK.match(text):
                 return text
             break
-    return uuid.uuid4().hex
+    # 64 random bits per process and a counter: unique like a uuid4, without a syscall per request
+    return f"{_ID_PREFIX}{next(_ids) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+def _new_id_prefix() -> None:
+    global _ID_PREFIX, _ids
+    _ID_PREFIX = os.urandom(8).hex()
+    _ids = itertools.count(int.from_bytes(os.urandom(4)))
+
+
+_ID_PREFIX = ""
+_ids = itertools.count()
+_new_id_prefix()
+os.register_at_fork(after_in_child=_new_id_prefix)  # a forked worker must not repeat its parent's ids
 
 
 class RouteTemplates:
@@ -81,6 +97,11 @@ class RouteTemplates:
             self.full = self._collect()
         path = self.full.get(id(route)) or getattr(route, "path", None)
         return path if isinstance(path, str) else UNMATCHED
+
+
+#: (method, route template, status) -> its request counter and duration histogram: looking a
+#: labelled series up costs more than counting in it; the keys are bounded (templates, not paths)
+_series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
 
 class ObservabilityMiddleware:
@@ -122,8 +143,14 @@ class ObservabilityMiddleware:
             metrics.HTTP_IN_PROGRESS.dec()
             method = scope.get("method", "")
             route = self.templates(scope)
-            metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            metrics.HTTP_DURATION.labels(method, route, str(status)).observe(elapsed)
+            series = _series.get((method, route, status))
+            if series is None:
+                series = _series[(method, route, status)] = (
+                    metrics.HTTP_REQUESTS.labels(method, route, str(status)),
+                    metrics.HTTP_DURATION.labels(method, route, str(status)),
+                )
+            series[0].inc()
+            series[1].observe(elapsed)
             if access_log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
                 fields = {
@@ -188,12 +215,43 @@ class JsonFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             out.update(fields)
-        rid = request_id.get()
+        # taken on the request's thread (BackgroundStreamHandler.prepare) or, formatted in place, now
+        rid = getattr(record, "request_id", None) or request_id.get()
         if rid is not None and "request_id" not in out:
             out["request_id"] = rid
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False, default=str)
+
+
+class BackgroundStreamHandler(logging.handlers.QueueHandler):
+    """Writes log lines from a thread of its own: the event loop only queues the record (a few
+    microseconds); formatting the JSON and writing to a pipe that may be full happen off it.
+    Lines still queued at exit are written (atexit)."""
+
+    def __init__(self, stream: Any = None) -> None:
+        q: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        super().__init__(q)
+        self.target = logging.StreamHandler(stream)
+        self.listener = logging.handlers.QueueListener(q, self.target)
+        self.listener.start()
+        atexit.register(self.stop)
+
+    def stop(self) -> None:
+        """Write what is queued and end the writer thread (once; later calls do nothing)."""
+        if self.listener._thread is not None:
+            self.listener.stop()
+
+    def setFormatter(self, fmt: logging.Formatter | None) -> None:
+        self.target.setFormatter(fmt)
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        # what only this thread knows is taken now: the message (its arguments may change later)
+        # and the request being answered; the formatting is left to the writer thread
+        record.msg, record.args = record.getMessage(), None
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id.get()
+        return record
 
 
 def log_config(level: str, fmt: str) -> dict[str, Any]:
@@ -210,7 +268,7 @@ def log_config(level: str, fmt: str) -> dict[str, Any]:
         "formatters": {"default": formatter},
         "handlers": {
             "default": {
-                "class": "logging.StreamHandler",
+                "()": BackgroundStreamHandler,
                 "formatter": "default",
                 "stream": "ext://sys.stdout",
             }

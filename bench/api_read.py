@@ -1,4 +1,4 @@
-"""Benchmark the read path: GET /api/v1/scores/{year}/{region} against the bare endpoint.
+"""Benchmark the read path: GET /api/v1/scores/{year}/{region} against a bare Starlette app.
 
     python bench/api_read.py [--duration 10] [--rounds 3] [--connections 32]
     python bench/api_read.py --database-url postgresql+psycopg://postgres@127.0.0.1/innomon_bench
@@ -9,12 +9,13 @@ starts `innomon serve` with INNOMON_BENCH_ROUTES=1 pinned to core 0 (`taskset -c
 worker, uvloop + httptools), checks that both endpoints return the same bytes, warms them, then runs
 `taskset -c 1 wrk -t2 -c32 -dNs --latency URL` alternately on
 
-- the API endpoint, which reads the period's data_version (one primary-key query) and serves the
-  cached breakdown bytes, and
-- /bench/bare/{year}/{region}, the same bytes from a dict with no database (the ceiling),
+- the API endpoint (authentication, limits, request id, log and metrics, the change check, the
+  cached breakdown bytes), and
+- bench/bare_app.py, a minimal Starlette app outside innomon serving the same bytes from memory
+  under the same uvicorn settings on the same core (the ceiling),
 
 for --rounds rounds each, and prints req/s, p50 and p99 per round, the median req/s per endpoint
-and the ratio api/bare (goal >= 0.5). Needs wrk (`apt-get install -y wrk`) and taskset (util-linux).
+and the ratio api/bare (goal >= 0.4). Needs wrk (`apt-get install -y wrk`) and taskset (util-linux).
 Figures vary 10-30 % from run to run: compare only within one run.
 """
 
@@ -28,6 +29,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -37,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._support import REPO_ROOT, database_label, median, progress, redact, scratch_database
 
-GOAL = 0.5
+GOAL = 0.4
 BIN = Path(sys.executable).parent
 
 
@@ -108,13 +110,15 @@ def run_wrk(url: str, duration: float, threads: int, connections: int, core: str
     }
 
 
-def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+def wait_ready(
+    base: str, proc: subprocess.Popen[bytes], timeout: float = 60.0, path: str = "/healthz"
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"the server exited with status {proc.returncode}")
         try:
-            if fetch(base + "/healthz", timeout=1.0)[0] == 200:
+            if fetch(base + path, timeout=1.0)[0] == 200:
                 return
         except OSError:
             pass
@@ -185,11 +189,33 @@ def main(argv: list[str] | None = None) -> int:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        bare_proc: subprocess.Popen[bytes] | None = None
         try:
             wait_ready(base, proc)
             api = f"{base}/api/v1/scores/{args.year}/{args.region}"
-            bare = f"{base}/bench/bare/{args.year}/{args.region}"
             s1, b1 = fetch(api)
+            body_file = Path(tempfile.mkdtemp(prefix="innomon-bare-")) / "breakdown.json"
+            body_file.write_bytes(b1)
+            bare_port = free_port()
+            progress(f"starting the bare Starlette app on core {args.server_core}, port {bare_port}")
+            bare_proc = subprocess.Popen(
+                [
+                    "taskset",
+                    "-c",
+                    args.server_core,
+                    sys.executable,
+                    str(REPO_ROOT / "bench" / "bare_app.py"),
+                    "--body",
+                    str(body_file),
+                    "--port",
+                    str(bare_port),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            bare_base = f"http://127.0.0.1:{bare_port}"
+            wait_ready(bare_base, bare_proc, path=f"/{args.year}/{args.region}")
+            bare = f"{bare_base}/{args.year}/{args.region}"
             s2, b2 = fetch(bare)
             if s1 != 200 or s2 != 200 or b1 != b2:
                 raise SystemExit(f"endpoints differ: api {s1} ({len(b1)} B), bare {s2} ({len(b2)} B)")
@@ -200,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                 progress(f"warmed {name}")
             results: dict[str, list[dict[str, float]]] = {"api": [], "bare": []}
             print(
-                f"\nGET /api/v1/scores/{args.year}/{args.region} vs /bench/bare — "
+                f"\nGET /api/v1/scores/{args.year}/{args.region} vs a bare Starlette app — "
                 f"{database_label(url)}, 1 uvicorn worker on core {args.server_core}, "
                 f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s on core "
                 f"{args.wrk_core}, body {len(b1):,} B"
@@ -220,7 +246,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
         finally:
             stop(proc)
-            progress("server stopped")
+            if bare_proc is not None:
+                stop(bare_proc)
+            progress("servers stopped")
 
     med = {k: median([x["rps"] for x in v]) for k, v in results.items()}
     ratio = med["api"] / med["bare"]

@@ -42,7 +42,12 @@ def wanted(request: Request, fmt: Format | None) -> Format:
     """The query parameter wins; else the first of the Accept types we serve; else JSON."""
     if fmt is not None:
         return fmt
-    for part in request.headers.get("accept", "").split(","):
+    return accepted_format(request.headers.get("accept", ""))
+
+
+def accepted_format(accept: str) -> Format:
+    """The first of the types we serve named in an Accept header; JSON when none is."""
+    for part in accept.split(","):
         media = part.split(";")[0].strip().lower()
         if media == CSV_TYPE:
             return "csv"

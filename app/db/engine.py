@@ -12,6 +12,8 @@ from psycopg import errors as pg_errors
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
+from app.db import watch
+
 
 @dataclass(frozen=True)
 class Bounds:
@@ -72,6 +74,7 @@ def make_engine(url: str, bounds: Bounds = UNBOUNDED, **kwargs: Any) -> Engine:
     """An engine whose calls are bounded by `bounds` (the app passes its settings; the default
     suits command-line tools and migrations)."""
     url = normalise_url(url)
+    watch.install()
     if url.startswith("sqlite"):
         busy = bounds.lock or 30.0
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy}, **kwargs)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-import time
 from collections.abc import Sequence
 
 from sqlmodel import Session
@@ -19,6 +18,7 @@ from app.db import keys
 from app.db import repositories as repo
 from app.db.tables import KEY_ROLES, ApiKey
 from app.db.types import utcnow
+from app.db.watch import ChangeWatch, Token
 from app.domain import InvalidInput, Problem, Scheme
 from app.domain.scheme import ElementKind
 from app.services import audit
@@ -158,22 +158,24 @@ def principal_for(session: Session, token: str) -> Principal | None:
 
 
 class Authenticator:
-    """Token -> Principal, remembered for a few seconds per process so that reads stay cheap.
+    """Token -> Principal, remembered per process while the database is unchanged.
 
-    A revocation takes effect at once in the process that made it and within `ttl` seconds in
-    the others."""
+    An answer is kept with the change token (app.db.watch) it was read at and served only while
+    the token is the same; any commit in any process (a revocation among them) changes it, so a
+    revoked key is refused at once everywhere. Without a token (in-memory SQLite, the listener
+    down) every request looks the key up."""
 
-    def __init__(self, ttl: float = 5.0) -> None:
-        self.ttl = ttl
-        self.cache: dict[str, tuple[float, Principal | None]] = {}
+    def __init__(self, watch: ChangeWatch | None = None) -> None:
+        self.watch = watch if watch is not None else ChangeWatch()
+        self.cache: dict[str, tuple[Token, Principal | None]] = {}
         self.lock = threading.Lock()
 
-    def cached(self, token: str) -> tuple[bool, Principal | None]:
-        """(True, principal) when the token was looked up less than `ttl` seconds ago; no I/O, so
-        callers on the event loop may use it and run `lookup` in a thread only on a miss."""
-        with self.lock:
-            hit = self.cache.get(token_hash(token))
-        if hit is not None and hit[0] > time.monotonic():
+    def cached(self, token: str, now: Token | None = None) -> tuple[bool, Principal | None]:
+        """(True, principal) when the answer is known at the database's current change token
+        (`now`, if the caller has just read it); no database I/O, so callers on the event loop
+        may use it and run `lookup` in a thread only on a miss."""
+        hit = self.cache.get(token_hash(token))
+        if hit is not None and hit[0] == (now if now is not None else self.watch.token()):
             return True, hit[1]
         return False, None
 
@@ -182,13 +184,16 @@ class Authenticator:
         if found:
             return principal
         h = token_hash(token)
-        now = time.monotonic()
+        self.watch.ensure()
+        before = self.watch.token()
         with session_factory() as session:  # type: ignore[operator]
             principal = principal_for(session, token)
-        with self.lock:
-            if len(self.cache) > 10_000:
-                self.cache.clear()
-            self.cache[h] = (now + self.ttl, principal)
+        # kept only if nothing committed while we looked
+        if before is not None and self.watch.token() == before:
+            with self.lock:
+                if len(self.cache) > 10_000:
+                    self.cache.clear()
+                self.cache[h] = (before, principal)
         return principal
 
     def forget(self) -> None:

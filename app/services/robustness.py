@@ -12,19 +12,23 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlmodel import Session
 
 from app.db import repositories as repo
 from app.domain import InvalidInput, Problem, Scheme
 from app.domain.numbers import plain
-from app.robustness import model, sensitivity
-from app.robustness.extract import Floats, ModelInputs, extract
-from app.robustness.statistics import correlations, round_statistics
 from app.services.errors import NotFound
 from app.services.scores import RankRow, facts_by_region, rank_regions
+
+# numpy (and scipy, for the statistics) are imported by the first request that computes, not at
+# start-up: the API and the CLI only need LIMITS and check() from here to declare their parameters
+if TYPE_CHECKING:
+    import numpy as np
+
+    from app.robustness import model
+    from app.robustness.extract import Floats, ModelInputs
 
 Progress = Callable[[int, int], None]
 
@@ -101,6 +105,10 @@ def load(
 ) -> Loaded:
     """The exact ranking in scope and the model inputs of its regions, in rank order. `ranked`:
     that ranking when the caller holds it already (`ScoreReader.ranking`, the same rows)."""
+    import numpy as np
+
+    from app.robustness.extract import extract
+
     period = repo.get_period(session, year)
     if period is None:
         raise NotFound("period", year)
@@ -125,6 +133,8 @@ def _head(loaded: Loaded, year: int, parent: str | None, level: str | None) -> d
 
 
 def _assumptions(loaded: Loaded, noise: model.Noise, seed: int) -> dict[str, Any]:
+    from app.robustness import model
+
     w, k, a = noise.weights, noise.band_edges, noise.assessed
     tiers = loaded.scheme.tiers
     return {
@@ -261,6 +271,10 @@ def sensitivity_analysis(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Sobol indices of the mean absolute rank shift per assumption group, and leave-one-out."""
+    import numpy as np
+
+    from app.robustness import model, sensitivity
+
     loaded = load(session, year, parent, level)
     inputs = loaded.inputs
     active = model.active_groups(inputs, noise)
@@ -331,6 +345,9 @@ def sensitivity_analysis(
 
 def statistics(session: Session, year: int, parent: str | None, level: str | None) -> dict[str, Any]:
     """Distributions, correlations and consistency of the indicator scores in scope."""
+    # scipy takes a second to import: loaded by the first request that needs it, not at start-up
+    from app.robustness.statistics import round_statistics
+
     loaded = load(session, year, parent, level)
     return {
         **_head(loaded, year, parent, level),
@@ -348,10 +365,6 @@ def statistics(session: Session, year: int, parent: str | None, level: str | Non
     }
 
 
-#: the noises of an answer that names none (the API's defaults)
-DEFAULT_NOISE = model.Noise(LIMITS["weight_noise"][3], LIMITS["knot_noise"][3], LIMITS["assessed_noise"][3])
-
-
 def uncertainty_and_correlations(
     session: Session,
     year: int,
@@ -364,9 +377,14 @@ def uncertainty_and_correlations(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The robustness answer under the default noises and the `correlations` of the statistics
     answer, from one load of the scope (what the round bulletin charts)."""
+    from app.robustness import model
+    from app.robustness.statistics import correlations
+
+    # the noises of an answer that names none (the API's defaults)
+    noise = model.Noise(LIMITS["weight_noise"][3], LIMITS["knot_noise"][3], LIMITS["assessed_noise"][3])
     loaded = load(session, year, parent, level, ranked)
     return (
-        robustness(session, year, parent, level, draws=draws, seed=seed, noise=DEFAULT_NOISE, loaded=loaded),
+        robustness(session, year, parent, level, draws=draws, seed=seed, noise=noise, loaded=loaded),
         correlations(loaded.inputs),
     )
 

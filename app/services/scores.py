@@ -1,9 +1,11 @@
 """Scores: breakdowns and rankings from stored data, through the one domain engine.
 
 Reads are cached in memory per process, keyed by the period's data_version, which every write
-that can change a score of that year bumps in the same transaction. A request first reads the
-version (one primary-key lookup), so a process never serves a score older than the database,
-even when another process made the write.
+that can change a score of that year bumps in the same transaction. The version a process last
+read is trusted while the database's change token (app.db.watch) is the one it was read at: a
+cached breakdown is then served without a round trip. Any commit, by any process, changes the
+token, and the next read probes the version again, so a process never serves a score older than
+the database.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlmodel import Session
 from app import metrics
 from app.db import facts as facts_reader
 from app.db import repositories as repo
+from app.db.watch import ChangeWatch, Token, watch_for
 from app.domain import Breakdown, Facts, InvalidInput, Problem, Scheme, score
 from app.domain.analysis import Aggregate, Standing, aggregate
 from app.domain.elements import Named
@@ -519,19 +522,47 @@ class _LRU:
 class ScoreReader:
     """Cached breakdowns (as JSON bytes) and rankings for the API."""
 
-    def __init__(self, engine: Engine, cache_size: int) -> None:
+    def __init__(self, engine: Engine, cache_size: int, watch: ChangeWatch | None = None) -> None:
         self.engine = engine
         self.probe = facts_reader.VersionProbe(engine)
+        self.watch = watch if watch is not None else watch_for(engine)
         self.breakdowns = _LRU(cache_size)
         self.rankings = _LRU(max(16, cache_size // 100))
         self.years: dict[int, YearScores] = {}
         self.ranking_lock = threading.Lock()
+        #: a change token and the period versions (by year) read while it held; replaced whole,
+        #: so a reader never pairs one token with another token's versions
+        self.known: tuple[Token, dict[int, int]] | None = None
+        self.known_lock = threading.Lock()
 
     def _probe(self, year: int) -> tuple[int, str] | None:
+        self.watch.ensure()
+        before = self.watch.token()
         try:
-            return self.probe(year)
+            found = self.probe(year)
         except facts_reader.DatabaseUnavailable as exc:
             raise Unavailable(str(exc)) from exc
+        # trusted only if nothing committed while we looked: the token read after is the same
+        if found is not None and before is not None and self.watch.token() == before:
+            with self.known_lock:
+                known = self.known
+                if known is None or known[0] != before:
+                    known = self.known = (before, {})
+                known[1][year] = found[0]
+        return found
+
+    def fresh_breakdown(self, year: int, region: str, now: Token | None = None) -> bytes | None:
+        """The cached bytes when the database cannot have changed since their version was read
+        (`now`: the change token, if the caller has just read it); None otherwise (then call
+        `breakdown_json` in a thread). No database I/O: safe on the loop."""
+        known = self.known
+        if known is None or (now if now is not None else self.watch.token()) != known[0]:
+            return None
+        version = known[1].get(year)
+        if version is None:
+            return None
+        cached: bytes | None = self.breakdowns.get((year, region), version)
+        return cached
 
     def cached_breakdown(self, year: int, region: str) -> tuple[int, bytes | None]:
         """(version, bytes) when cached; raises NotFound when the period does not exist."""
@@ -672,6 +703,7 @@ class ScoreReader:
 
     def close(self) -> None:
         self.probe.close()
+        self.watch.close()
 
 
 def ranking_body(

@@ -13,13 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+# openpyxl is imported where a workbook is built, not at start-up (a quarter of a second)
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.domain import Scheme
 from app.domain.scheme import Element, ElementKind, Value
@@ -56,10 +58,18 @@ AWARD_COLUMNS = (
 )
 REGISTRY_SHEETS = {"platform": (PLATFORM_SHEET, PLATFORM_COLUMNS), "award": (AWARD_SHEET, AWARD_COLUMNS)}
 
-_HEAD = Font(bold=True)
-_KEY = Font(color="808080", size=9)
-_KEY_FILL = PatternFill("solid", fgColor="F2F2F2")
-_UNLOCKED = Protection(locked=False)
+
+@cache
+def _styles() -> dict[str, Any]:
+    """Fonts, fill and protection, made once, when the first template is built."""
+    from openpyxl.styles import Font, PatternFill, Protection
+
+    return {
+        "head": Font(bold=True),
+        "key": Font(color="808080", size=9),
+        "key_fill": PatternFill("solid", fgColor="F2F2F2"),
+        "unlocked": Protection(locked=False),
+    }
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,8 @@ def display(el: Element, value: Value) -> Any:
 
 
 def _text(ws: Any, value: str, font: Font | None = None) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(ws, value=value)
     cell.data_type = "s"
     if font is not None:
@@ -130,6 +142,8 @@ def _text(ws: Any, value: str, font: Font | None = None) -> WriteOnlyCell:
 
 
 def _validation(el: Element, lists: Mapping[str, str]) -> DataValidation:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     common: dict[str, Any] = dict(
         allow_blank=True,
         showErrorMessage=True,
@@ -171,6 +185,8 @@ def _list_columns(data: TemplateData, elements: Sequence[Element]) -> list[tuple
 
 
 def _list_ranges(columns: Sequence[tuple[str, Sequence[Any]]]) -> dict[str, str]:
+    from openpyxl.utils import get_column_letter
+
     ranges = {}
     for n, (name, items) in enumerate(columns):
         letter = get_column_letter(2 * n + 1)
@@ -182,7 +198,10 @@ def _lists_sheet(book: Workbook, columns: Sequence[tuple[str, Sequence[tuple[str
     ws = book.create_sheet(LISTS_SHEET)
     head: list[Any] = []
     for name, _ in columns:
-        head += [_text(ws, f"{name}（名称）", _HEAD), _text(ws, f"{name}（代码）", _HEAD)]
+        head += [
+            _text(ws, f"{name}（名称）", _styles()["head"]),
+            _text(ws, f"{name}（代码）", _styles()["head"]),
+        ]
     ws.append(head)
     for i in range(max((len(items) for _, items in columns), default=0)):
         row: list[Any] = []
@@ -192,6 +211,10 @@ def _lists_sheet(book: Workbook, columns: Sequence[tuple[str, Sequence[tuple[str
 
 
 def build_template(data: TemplateData) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
     scheme = data.scheme
     elements = department_elements(scheme, data.department)
     book = Workbook(write_only=True)
@@ -206,19 +229,21 @@ def build_template(data: TemplateData) -> bytes:
         letter = get_column_letter(i)
         dim = ws.column_dimensions[letter]
         dim.width = max(12, min(36, 2 * len(header(el)) + 2))
-        dim.protection = _UNLOCKED  # blank input cells take the column's style
+        dim.protection = _styles()["unlocked"]  # blank input cells take the column's style
         dv = _validation(el, lists)
         dv.add(f"{letter}{FIRST_DATA_ROW}:{letter}{max(last_row, FIRST_DATA_ROW)}")
         ws.data_validations.append(dv)
     ws.protection.sheet = True  # no password: it only guards the codes and names against slips
     ws.protection.formatColumns = False
     ws.append(
-        [_text(ws, "地区代码", _HEAD), _text(ws, "地区名称", _HEAD)]
-        + [_text(ws, header(e), _HEAD) for e in elements]
+        [_text(ws, "地区代码", _styles()["head"]), _text(ws, "地区名称", _styles()["head"])]
+        + [_text(ws, header(e), _styles()["head"]) for e in elements]
     )
-    keys = [_text(ws, "region", _KEY), _text(ws, "name", _KEY)] + [_text(ws, e.code, _KEY) for e in elements]
+    keys = [_text(ws, "region", _styles()["key"]), _text(ws, "name", _styles()["key"])] + [
+        _text(ws, e.code, _styles()["key"]) for e in elements
+    ]
     for k in keys:
-        k.fill = _KEY_FILL
+        k.fill = _styles()["key_fill"]
     ws.append(keys)
     values = data.values
     for code, name in data.regions:
@@ -229,7 +254,7 @@ def build_template(data: TemplateData) -> bytes:
                 row.append(None)
             else:
                 cell = WriteOnlyCell(ws, value=display(el, v))
-                cell.protection = _UNLOCKED
+                cell.protection = _styles()["unlocked"]
                 row.append(cell)
         ws.append(row)
     for registry, items in data.registries.items():
@@ -249,6 +274,10 @@ def _registry_sheet(
     lists: Mapping[str, str],
     last_region_row: int,
 ) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     title, columns = REGISTRY_SHEETS[registry]
     ws = book.create_sheet(title)
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
@@ -290,10 +319,10 @@ def _registry_sheet(
             )
             dv.add(rng(code))
             ws.data_validations.append(dv)
-    ws.append([_text(ws, zh, _HEAD) for _, zh in columns])
-    keys = [_text(ws, c, _KEY) for c in codes]
+    ws.append([_text(ws, zh, _styles()["head"]) for _, zh in columns])
+    keys = [_text(ws, c, _styles()["key"]) for c in codes]
     for k in keys:
-        k.fill = _KEY_FILL
+        k.fill = _styles()["key_fill"]
     ws.append(keys)
     for item in items:
         row: list[Any] = []
@@ -341,11 +370,11 @@ def _notes_sheet(book: Workbook, data: TemplateData, elements: Sequence[Element]
         ),
     ]
     for k, v in facts:
-        ws.append([_text(ws, k, _HEAD), _text(ws, v)])
+        ws.append([_text(ws, k, _styles()["head"]), _text(ws, v)])
     ws.append([])
     ws.append(
         [
-            _text(ws, h, _HEAD)
+            _text(ws, h, _styles()["head"])
             for h in (
                 "列 column",
                 "名称 name",

@@ -10,23 +10,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+# openpyxl is imported where a workbook is written, not at start-up (a quarter of a second)
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
 
 #: what a spreadsheet reads as the start of a formula (OWASP "CSV injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-TIER_FILLS = {
-    "A": PatternFill("solid", fgColor="C6EFCE"),
-    "B": PatternFill("solid", fgColor="FFEB9C"),
-    "C": PatternFill("solid", fgColor="FFC7CE"),
-}
-HEADER_FONT = Font(bold=True)
-CODE_FONT = Font(color="808080", size=9)
+
+@cache
+def _styles() -> dict[str, Any]:
+    """Tier fills and header fonts, made once, when the first workbook is written."""
+    from openpyxl.styles import Font, PatternFill
+
+    return {
+        "tier": {
+            "A": PatternFill("solid", fgColor="C6EFCE"),
+            "B": PatternFill("solid", fgColor="FFEB9C"),
+            "C": PatternFill("solid", fgColor="FFC7CE"),
+        },
+        "header": Font(bold=True),
+        "code": Font(color="808080", size=9),
+    }
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,8 @@ def to_csv(tables: Sequence[Table]) -> bytes:
 
 
 def _text_cell(ws: Any, value: str) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(ws, value=value)
     cell.data_type = "s"  # never a formula, whatever the text begins with
     return cell
@@ -127,13 +137,16 @@ def _cell(ws: Any, column: Column, value: Any) -> Any:
                 return _text_cell(ws, value)
         else:
             cell = _text_cell(ws, value)
-            if column.kind == "tier" and value in TIER_FILLS:
-                cell.fill = TIER_FILLS[value]
+            fills = _styles()["tier"]
+            if column.kind == "tier" and value in fills:
+                cell.fill = fills[value]
             return cell
     if isinstance(value, Decimal):
         value = (
             int(value) if value == value.to_integral_value() and column.kind == "integer" else float(value)
         )
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(ws, value=value)
     if column.kind == "points":
         cell.number_format = "0.00"
@@ -148,6 +161,10 @@ def _cell(ws: Any, column: Column, value: Any) -> Any:
 def to_xlsx(tables: Sequence[Table], title: Title) -> bytes:
     """One sheet per table: row 1 the title, row 2 Chinese headers, row 3 the codes, data from
     row 4; frozen below the header, with an autofilter on the code row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook(write_only=True)
     for table in tables:
         ws = book.create_sheet(table.code[:31])
@@ -165,13 +182,13 @@ def to_xlsx(tables: Sequence[Table], title: Title) -> bytes:
         zh = []
         for c in table.columns:
             cell = _text_cell(ws, c.name_zh)
-            cell.font = HEADER_FONT
+            cell.font = _styles()["header"]
             zh.append(cell)
         ws.append(zh)
         codes = []
         for c in table.columns:
             cell = _text_cell(ws, c.code)
-            cell.font = CODE_FONT
+            cell.font = _styles()["code"]
             codes.append(cell)
         ws.append(codes)
         for row in table.rows:

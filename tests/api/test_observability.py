@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import threading
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.observability import JsonFormatter
+from app.observability import BackgroundStreamHandler, JsonFormatter, request_id
 from tests.api.helpers import CHANGAN, seed_period, seed_regions
 
 ROOT_URL = "http://innomon.test"
@@ -109,3 +111,30 @@ async def test_metrics_count_requests_imports_and_score_computations(api: httpx.
     for name in ("innomon_db_pool_checked_out", "innomon_db_pool_checked_in"):
         assert (name, ()) in after
     assert value(after, "innomon_http_requests_in_progress") == 1  # the scrape itself
+
+
+def test_log_lines_are_written_off_the_callers_thread_with_its_request_id() -> None:
+    written_by: list[int] = []
+
+    class Stream(io.StringIO):
+        def write(self, text: str) -> int:
+            written_by.append(threading.get_ident())
+            return super().write(text)
+
+    stream = Stream()
+    handler = BackgroundStreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    log = logging.getLogger("innomon.test-background")
+    log.propagate, log.level = False, logging.INFO
+    log.addHandler(handler)
+    token = request_id.set("req-7")
+    try:
+        log.info("scored %s", "130102")
+    finally:
+        request_id.reset(token)
+        log.removeHandler(handler)
+    handler.stop()  # writes what is queued, as at exit
+    handler.stop()
+    line = json.loads(stream.getvalue().splitlines()[0])
+    assert line["message"] == "scored 130102" and line["request_id"] == "req-7"
+    assert written_by and threading.get_ident() not in written_by

@@ -59,10 +59,12 @@ def test_the_registry_finds_every_kind_module() -> None:
 
 def test_no_code_outside_the_rules_package_names_a_rule_kind() -> None:
     """Nothing branches on a kind: no string literal equal to a kind's code, no import of a kind
-    class, outside app/domain/rules (the demo data generator reads the scheme's choice rule)."""
+    module or class, outside app/domain/rules (the demo data generator included: it asks the
+    rules what a choice scores)."""
     kinds = set(rule_kinds()) - set(ElementKind)  # "assessed" is an element kind too
+    classes = {cls.__name__ for cls in rule_kinds().values()}
     for path in APP.rglob("*.py"):
-        if (APP / "domain" / "rules") in path.parents or path == APP / "demo.py":
+        if (APP / "domain" / "rules") in path.parents:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         named = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
@@ -86,6 +88,13 @@ def test_no_code_outside_the_rules_package_names_a_rule_kind() -> None:
             and n.module != "app.domain.rules.base"
         }
         assert not imported, f"{path.relative_to(ROOT)} imports {imported}"
+        names = {
+            a.name
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("app.domain")
+            for a in n.names
+        }
+        assert not names & classes, f"{path.relative_to(ROOT)} imports rule kind(s) {names & classes}"
 
 
 def test_an_unknown_kind_lists_the_kinds_found() -> None:

@@ -39,7 +39,7 @@ def list_keys(db: DbDep, actor: ActorDep) -> Any:
 
 @router.delete("/{name}", status_code=204, responses=responses(404, 422))
 def revoke_key(name: KeyName, db: DbDep, actor: ActorDep, request: Request) -> Response:
-    """Revoke a key at once (this process) and within seconds in the others."""
+    """Revoke a key; every process refuses it from the next request on."""
     with db.write() as session:
         keys.revoke(session, name, actor=actor)
     request.app.state.auth.forget()

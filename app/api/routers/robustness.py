@@ -14,12 +14,18 @@ from app.api.exports import EXPORT_CONTENT, FormatQuery, exported
 from app.api.problems import responses
 from app.api.robustness_schemas import RobustnessRead, SensitivityRead, StatisticsRead
 from app.api.schemas import Level
-from app.robustness.model import Noise
 from app.services import robustness
 from app.services.robustness import LIMITS
 from app.spreadsheets import tables
 
 router = APIRouter(prefix="/scores", tags=["robustness"])
+
+
+def _noise(weights: float, band_edges: float, assessed: float) -> Any:
+    # the model (numpy) is imported by the first request that draws, not at start-up
+    from app.robustness.model import Noise
+
+    return Noise(weights, band_edges, assessed)
 
 
 def _checked(name: str) -> BeforeValidator:
@@ -93,7 +99,7 @@ def get_robustness(
             level,
             draws=draws,
             seed=seed,
-            noise=Noise(weight_noise, knot_noise, assessed_noise),
+            noise=_noise(weight_noise, knot_noise, assessed_noise),
         )
     return exported(request, fmt, body, tables.robustness, "排名稳健性", "robustness")
 
@@ -128,7 +134,7 @@ def get_sensitivity(
             level,
             n=n,
             seed=seed,
-            noise=Noise(weight_noise, knot_noise, assessed_noise),
+            noise=_noise(weight_noise, knot_noise, assessed_noise),
         )
     return exported(request, fmt, body, tables.sensitivity, "敏感性分析", "sensitivity")
 

@@ -28,10 +28,13 @@ async def get_breakdown(
 ) -> Response:
     """The region's score for the data year, every point explained.
 
-    Served from memory while the period's data_version is unchanged; the version is read from the
-    database on every request, so a write through any process shows at once."""
-    # the version probe is a database round trip: in a worker thread, never on the event loop
-    body = await run_in_threadpool(scores.breakdown_json, year, region)
+    Served from memory while the period's data_version is unchanged; a write through any
+    process shows at once."""
+    # from memory when no commit happened since the cached version was read; else the version
+    # probe, a database round trip, runs in a worker thread, never on the event loop
+    body = scores.fresh_breakdown(year, region)
+    if body is None:
+        body = await run_in_threadpool(scores.breakdown_json, year, region)
     if wanted(request, fmt) != "json":
         return await run_in_threadpool(
             exported, request, fmt, body, tables.breakdown, "得分明细", f"breakdown-{region}"

@@ -1,0 +1,294 @@
+"""Has the database changed since I last looked? Answered without a round trip, for the caches.
+
+A cache entry (a breakdown's bytes, a key's principal) is confirmed against the database at some
+*change token*; it may be served while the token read now is the same. The token changes whenever
+any transaction that wrote has committed, in any process, so a cache never serves an answer
+older than the database:
+
+- **SQLite**: `PRAGMA data_version` on a dedicated read-only connection. It changes when another
+  connection (of any process) commits; this connection never writes, so every commit counts. In
+  WAL mode it reads the shared wal-index, a few microseconds. The connection has no busy timeout:
+  a locked file answers "unknown" and the caller takes the slow path instead of waiting.
+- **PostgreSQL**: every write transaction sends `NOTIFY innomon_change` (delivered on commit),
+  and a listening connection per process counts what has arrived; the token is read by draining
+  that connection's socket without blocking (no thread, no GIL hand-off). Notifications reach
+  other hosts a moment after the writer's commit returns, so processes on one host also share a
+  counter in a small memory-mapped file that a writer increments *after its commit returns and
+  before it answers*: a worker of the same host (`uvicorn --workers N`, the CLI) sees the change
+  at once, strictly. When the listening connection is down the token is "unknown" (None) and every
+  read probes the database, as it would with no cache.
+
+Writes are noticed by session events, not by each caller: any flush or INSERT/UPDATE/DELETE run
+through a session marks it, `before_commit` sends the NOTIFY, `after_commit` bumps the counter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import mmap
+import os
+import sqlite3
+import struct
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import ORMExecuteState, Session
+
+log = logging.getLogger("innomon.watch")
+
+CHANNEL = "innomon_change"
+_WROTE = "innomon_wrote"
+#: a lost listening connection is reconnected at most this often (seconds)
+RECONNECT_EVERY = 1.0
+
+Token = tuple[int, ...]
+
+
+# ------------------------------------------------------------------------------ the write side
+
+
+def _mark(session: Session) -> None:
+    session.info[_WROTE] = True
+
+
+def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        _mark(session)
+
+
+def _do_orm_execute(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        _mark(state.session)
+
+
+def _is_postgres(session: Session) -> bool:
+    try:
+        return session.get_bind().dialect.name == "postgresql"
+    except Exception:  # an unbound session has nothing to announce
+        return False
+
+
+def _before_commit(session: Session) -> None:
+    # commit() calls this before its own final flush: count what that flush will write
+    if session.new or session.dirty or session.deleted:
+        _mark(session)
+    if session.info.get(_WROTE) and _is_postgres(session):
+        # transactional: delivered to the listeners when (and only if) this transaction commits
+        session.execute(text(f"NOTIFY {CHANNEL}"))
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_WROTE, False) and _is_postgres(session):
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        counter = SharedCounter.for_url(str(engine.url))
+        if counter is not None:
+            counter.bump()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_WROTE, None)
+
+
+_installed = threading.Lock()
+_done = False
+
+
+def install() -> None:
+    """Listen to every session's writes (once per process; make_engine calls it)."""
+    global _done
+    with _installed:
+        if _done:
+            return
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "do_orm_execute", _do_orm_execute)
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
+        _done = True
+
+
+# ------------------------------------------------------------------------------ same-host counter
+
+
+class SharedCounter:
+    """A 64-bit counter in a memory-mapped file, shared by the processes of one host that use the
+    same database URL. Reading costs a memory load; incrementing takes a file lock."""
+
+    _by_url: ClassVar[dict[str, SharedCounter | None]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, path: Path) -> None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_size < 8:
+                os.ftruncate(fd, 8)
+            self.map = mmap.mmap(fd, 8)
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fd = fd
+
+    @classmethod
+    def for_url(cls, url: str) -> SharedCounter | None:
+        with cls._lock:
+            if url not in cls._by_url:
+                digest = hashlib.sha256(url.encode()).hexdigest()[:20]
+                path = Path(tempfile.gettempdir()) / f"innomon-{os.getuid()}-{digest}.changes"
+                try:
+                    cls._by_url[url] = cls(path)
+                except OSError as exc:
+                    log.warning("no shared change counter at %s: %s", path, exc)
+                    cls._by_url[url] = None
+            return cls._by_url[url]
+
+    def read(self) -> int:
+        value: int = struct.unpack_from("<Q", self.map)[0]
+        return value
+
+    def bump(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        try:
+            struct.pack_into("<Q", self.map, 0, (self.read() + 1) % (1 << 64))
+        finally:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+# ------------------------------------------------------------------------------ the read side
+
+
+class ChangeWatch:
+    """`token()` is cheap and never waits on the database; None means "cannot tell, ask the
+    database". `ensure()` (re)opens what `token()` needs and may block: call it off the loop."""
+
+    def token(self) -> Token | None:
+        return None
+
+    def ensure(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class SQLiteWatch(ChangeWatch):
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        self.conn: sqlite3.Connection | None = None
+        self.pid = 0
+        self.epoch = 0
+
+    def ensure(self) -> None:
+        if self.conn is not None and self.pid == os.getpid():
+            return
+        # never writes (so every commit is another connection's); no busy wait
+        conn = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+        with self.lock:
+            self.conn, self.pid = conn, os.getpid()
+            self.epoch += 1
+
+    def token(self) -> Token | None:
+        with self.lock:
+            conn = self.conn
+            if conn is None or self.pid != os.getpid():
+                return None
+            try:
+                row = conn.execute("PRAGMA data_version").fetchone()
+            except sqlite3.Error:
+                return None  # busy (rollback-journal writer) or gone: the caller asks the database
+            return (self.epoch, int(row[0]))
+
+    def close(self) -> None:
+        with self.lock:
+            if self.conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.close()
+            self.conn = None
+
+
+class PostgresWatch(ChangeWatch):
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.lock = threading.Lock()
+        self.conn: Any = None
+        self.pid = 0
+        self.epoch = 0
+        self.received = 0
+        self.next_try = 0.0
+        self.shared = SharedCounter.for_url(str(engine.url))
+
+    def ensure(self) -> None:
+        if self.conn is not None and self.pid == os.getpid():
+            return
+        now = time.monotonic()
+        if now < self.next_try:
+            return
+        self.next_try = now + RECONNECT_EVERY
+        try:
+            raw = self.engine.raw_connection()
+            driver: Any = raw.driver_connection
+            raw.detach()  # ours for good, never back to the pool
+            driver.rollback()
+            driver.autocommit = True
+            driver.execute(f"LISTEN {CHANNEL}")
+        except Exception as exc:  # the database is down: reads probe until it is back
+            log.warning("change listener not connected: %s", exc)
+            return
+        with self.lock:
+            # nothing that committed before LISTEN was announced to us: a new epoch makes every
+            # token taken before it differ from every token taken after
+            self.conn, self.pid = driver, os.getpid()
+            self.epoch += 1
+
+    def _drop_locked(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.close()
+        self.conn = None
+
+    def token(self) -> Token | None:
+        shared = self.shared.read() if self.shared is not None else 0
+        with self.lock:
+            conn = self.conn
+            if conn is None or self.pid != os.getpid():
+                return None
+            pgconn = conn.pgconn
+            try:
+                pgconn.consume_input()  # a non-blocking read of what the socket holds
+                while pgconn.notifies() is not None:
+                    self.received += 1
+            except Exception:
+                self._drop_locked()
+                return None
+            if pgconn.status != 0:  # CONNECTION_OK
+                self._drop_locked()
+                return None
+            return (self.epoch, self.received, shared)
+
+    def close(self) -> None:
+        with self.lock:
+            self._drop_locked()
+
+
+def watch_for(engine: Engine) -> ChangeWatch:
+    """The change watch of this engine's database; a watch that always says "ask" for an
+    in-memory SQLite database (no second connection can see it)."""
+    if engine.dialect.name == "postgresql":
+        return PostgresWatch(engine)
+    database = engine.url.database
+    if (
+        engine.dialect.name == "sqlite"
+        and database
+        and database != ":memory:"
+        and "mode=memory" not in database
+    ):
+        return SQLiteWatch(str(Path(database).resolve()))
+    return ChangeWatch()

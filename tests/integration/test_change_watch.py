@@ -1,0 +1,162 @@
+"""The per-process caches across processes: what one `innomon serve` acknowledged, another reads
+at once (scores and key revocations), on SQLite and on PostgreSQL; and the change watch itself.
+
+Expected totals are the hand-computed ones of tests/api/test_scores.py (tech_smes 100 -> 2.5
+points, 500 -> 5, the indicator's bands in the Hebei scheme, nothing else posted)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from app.db import watch
+from app.db.engine import session_scope, writer
+from app.db.tables import Region
+from tests.api.helpers import CHANGAN, seed_period, seed_regions
+from tests.conftest import ADMIN_TOKEN, ROOT
+from tests.integration.test_cli_server import clean_env, free_port
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@contextmanager
+def serve(database_url: str, cwd: Path, name: str) -> Iterator[str]:
+    """`innomon serve` on `database_url`, in its own process; yields the API's base URL."""
+    port = free_port()
+    env = {
+        **clean_env(),
+        "PYTHONPATH": str(ROOT),
+        "INNOMON_DATABASE_URL": database_url,
+        "INNOMON_BOOTSTRAP_ADMIN_TOKEN": ADMIN_TOKEN,
+    }
+    log_path = cwd / f"{name}.log"
+    with log_path.open("w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{name} did not start: {log_path.read_text(encoding='utf-8')}")
+            time.sleep(0.1)
+        yield base + "/api/v1"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def two_servers(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    with ExitStack() as stack:
+        a = stack.enter_context(serve(database_url, tmp_path, "a"))
+        b = stack.enter_context(serve(database_url, tmp_path, "b"))
+        yield a, b
+
+
+async def test_a_write_acknowledged_by_one_process_is_read_at_once_by_another(
+    two_servers: tuple[str, str],
+) -> None:
+    a_url, b_url = two_servers
+    async with (
+        httpx.AsyncClient(base_url=a_url, headers=ADMIN, timeout=30) as a,
+        httpx.AsyncClient(base_url=b_url, headers=ADMIN, timeout=30) as b,
+    ):
+        await seed_regions(a)
+        await seed_period(a, 2020)
+        for i in range(12):
+            value, total = (100, 2.5) if i % 2 == 0 else (500, 5)
+            r = await a.put(f"/data/2020/{CHANGAN}/tech_smes", json={"value": value})
+            assert r.status_code in (200, 201), r.text
+            # the first read after the write, then the cached one: both the new score
+            for _ in range(3):
+                r = await b.get(f"/scores/2020/{CHANGAN}")
+                assert r.status_code == 200 and r.json()["total"] == total, (i, r.text)
+
+
+async def test_a_key_revoked_in_one_process_is_refused_at_once_by_another(
+    two_servers: tuple[str, str],
+) -> None:
+    a_url, b_url = two_servers
+    async with (
+        httpx.AsyncClient(base_url=a_url, headers=ADMIN, timeout=30) as a,
+        httpx.AsyncClient(base_url=b_url, timeout=30) as b,
+    ):
+        for i in range(3):
+            r = await a.post("/keys", json={"name": f"reader-{i}", "role": "reader"})
+            assert r.status_code == 201, r.text
+            reader = {"Authorization": f"Bearer {r.json()['token']}"}
+            for _ in range(3):  # known to b, and remembered
+                assert (await b.get("/regions", headers=reader)).status_code == 200
+            assert (await a.delete(f"/keys/reader-{i}")).status_code == 204
+            r = await b.get("/regions", headers=reader)
+            assert r.status_code == 401, r.text
+
+
+def test_the_token_changes_with_a_commit_of_another_process(engine: Engine, database_url: str) -> None:
+    """The watch alone, with no same-host counter: the notification (PostgreSQL) or the file's
+    data_version (SQLite) must announce a commit made by another process."""
+    changes = watch.watch_for(engine)
+    if isinstance(changes, watch.PostgresWatch):
+        changes.shared = None  # as a process on another host
+    changes.ensure()
+    before = changes.token()
+    assert before is not None
+    assert changes.token() == before  # nothing committed: the same token
+    script = (
+        "import sys; from app.db.engine import make_engine, session_scope, writer; "
+        "from app.db.tables import Region; e = make_engine(sys.argv[1]); "
+        "s = session_scope(writer(e)).__enter__(); "
+        "s.add(Region(code='139901', name_zh='测试县', name_en='Test County', level='county')); "
+        "s.commit()"
+    )
+    subprocess.run([sys.executable, "-c", script, database_url], cwd=ROOT, check=True, timeout=60)
+    deadline = time.monotonic() + 5
+    while changes.token() == before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert changes.token() != before
+    changes.close()
+
+
+def test_a_rolled_back_write_sends_nothing_and_a_read_changes_nothing(engine: Engine) -> None:
+    changes = watch.watch_for(engine)
+    changes.ensure()
+    before = changes.token()
+    with pytest.raises(RuntimeError), session_scope(writer(engine)) as session:
+        session.add(Region(code="139902", name_zh="测试县", name_en="Test County", level="county"))
+        session.flush()
+        raise RuntimeError("abandon")
+    with session_scope(engine) as session:
+        session.get(Region, "139902")
+    time.sleep(0.2)  # a notification would have arrived by now
+    assert changes.token() == before
+    changes.close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the same-host counter is a memory-mapped file")
+def test_the_same_host_counter_is_shared_by_its_mappings(tmp_path: Path) -> None:
+    counter = watch.SharedCounter(tmp_path / "c")
+    other = watch.SharedCounter(tmp_path / "c")
+    start = other.read()
+    counter.bump()
+    counter.bump()
+    assert other.read() == start + 2
