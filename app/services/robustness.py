@@ -206,6 +206,8 @@ def robustness(
 ) -> dict[str, Any]:
     """Per region the distribution of its rank and tier over draws of the scheme's assumptions
     (`loaded`: the scope already loaded, as `load` gives it)."""
+    from app.robustness import model
+
     loaded = loaded or load(session, year, parent, level)
     inputs = loaded.inputs
     u = model.uncertainty(inputs, loaded.nominal, noise, draws, seed, progress)
