@@ -11,12 +11,15 @@ older than the database:
   a locked file answers "unknown" and the caller takes the slow path instead of waiting.
 - **PostgreSQL**: every write transaction sends `NOTIFY innomon_change` (delivered on commit),
   and a listening connection per process counts what has arrived; the token is read by draining
-  that connection's socket without blocking (no thread, no GIL hand-off). Notifications reach
+  that connection's socket without blocking (no hand-off to a thread). Notifications reach
   other hosts a moment after the writer's commit returns, so processes on one host also share a
   counter in a small memory-mapped file that a writer increments *after its commit returns and
   before it answers*: a worker of the same host (`uvicorn --workers N`, the CLI) sees the change
-  at once, strictly. When the listening connection is down the token is "unknown" (None) and every
-  read probes the database, as it would with no cache.
+  at once, strictly. A heartbeat thread makes a round trip on the listening connection every
+  HEARTBEAT_EVERY seconds; when none succeeded within ALIVE_FOR (a stalled server, a parted
+  network: silence that must not pass for "nothing committed"), or the connection is down or busy
+  with the heartbeat, the token is "unknown" (None) and the read probes the database, as it would
+  with no cache.
 
 Writes are noticed by session events, not by each caller: any flush or INSERT/UPDATE/DELETE run
 through a session marks it, `before_commit` sends the NOTIFY, `after_commit` bumps the counter.
@@ -47,6 +50,10 @@ CHANNEL = "innomon_change"
 _WROTE = "innomon_wrote"
 #: a lost listening connection is reconnected at most this often (seconds)
 RECONNECT_EVERY = 1.0
+#: the listening connection proves it is alive by a round trip this often (seconds), and its
+#: token is trusted only this long after the last proof
+HEARTBEAT_EVERY = 0.5
+ALIVE_FOR = 2.0
 
 Token = tuple[int, ...]
 
@@ -222,22 +229,31 @@ class PostgresWatch(ChangeWatch):
         self.pid = 0
         self.epoch = 0
         self.received = 0
-        self.next_try = 0.0
+        #: when the listening connection last answered a round trip (time.monotonic())
+        self.alive_at = 0.0
+        self.stopped = threading.Event()
+        self.beating: threading.Thread | None = None
         self.shared = SharedCounter.for_url(str(engine.url))
 
     def ensure(self) -> None:
-        if self.conn is not None and self.pid == os.getpid():
-            return
-        now = time.monotonic()
-        if now < self.next_try:
-            return
-        self.next_try = now + RECONNECT_EVERY
+        """Start the listener's thread (no I/O here: it connects, and reconnects, by itself)."""
+        if self.beating is not None and self.beating.is_alive() and self.pid == os.getpid():
+            return  # the usual case, without waiting for a lock a heartbeat may hold
+        with self.lock:
+            if self.beating is None or not self.beating.is_alive() or self.pid != os.getpid():
+                self.conn, self.pid = None, os.getpid()
+                self.beating = threading.Thread(target=self._run, name="innomon-change-listener", daemon=True)
+                self.beating.start()
+
+    def _connect(self) -> None:
         try:
             raw = self.engine.raw_connection()
             driver: Any = raw.driver_connection
             raw.detach()  # ours for good, never back to the pool
             driver.rollback()
             driver.autocommit = True
+            # notifications that arrive during the heartbeat's round trip are counted here
+            driver.add_notify_handler(self._notified)
             driver.execute(f"LISTEN {CHANNEL}")
         except Exception as exc:  # the database is down: reads probe until it is back
             log.warning("change listener not connected: %s", exc)
@@ -245,8 +261,32 @@ class PostgresWatch(ChangeWatch):
         with self.lock:
             # nothing that committed before LISTEN was announced to us: a new epoch makes every
             # token taken before it differ from every token taken after
-            self.conn, self.pid = driver, os.getpid()
+            self.conn = driver
             self.epoch += 1
+            self.alive_at = time.monotonic()
+
+    def _notified(self, _notify: object) -> None:
+        self.received += 1  # called by psycopg inside execute(), with the lock held
+
+    def _run(self) -> None:
+        """Connect (again, at most every RECONNECT_EVERY seconds), then make a round trip on the
+        listening connection every HEARTBEAT_EVERY seconds."""
+        wait = 0.0
+        while not self.stopped.wait(wait):
+            if self.conn is None:
+                self._connect()
+                wait = RECONNECT_EVERY if self.conn is None else HEARTBEAT_EVERY
+                continue
+            wait = HEARTBEAT_EVERY
+            with self.lock:
+                if self.conn is None:
+                    continue
+                try:
+                    self.conn.execute("SELECT 1")
+                except Exception:
+                    self._drop_locked()
+                    continue
+                self.alive_at = time.monotonic()
 
     def _drop_locked(self) -> None:
         if self.conn is not None:
@@ -256,9 +296,12 @@ class PostgresWatch(ChangeWatch):
 
     def token(self) -> Token | None:
         shared = self.shared.read() if self.shared is not None else 0
-        with self.lock:
+        # never waits: while the heartbeat's round trip holds the connection, the caller probes
+        if not self.lock.acquire(blocking=False):
+            return None
+        try:
             conn = self.conn
-            if conn is None or self.pid != os.getpid():
+            if conn is None or self.pid != os.getpid() or time.monotonic() - self.alive_at > ALIVE_FOR:
                 return None
             pgconn = conn.pgconn
             try:
@@ -272,8 +315,11 @@ class PostgresWatch(ChangeWatch):
                 self._drop_locked()
                 return None
             return (self.epoch, self.received, shared)
+        finally:
+            self.lock.release()
 
     def close(self) -> None:
+        self.stopped.set()
         with self.lock:
             self._drop_locked()
 

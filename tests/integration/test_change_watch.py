@@ -112,15 +112,23 @@ async def test_a_key_revoked_in_one_process_is_refused_at_once_by_another(
             assert r.status_code == 401, r.text
 
 
+def settled(changes: watch.ChangeWatch) -> watch.Token:
+    """The token, once the watch has connected (PostgreSQL's listener connects in its thread)."""
+    changes.ensure()
+    deadline = time.monotonic() + 10
+    while (token := changes.token()) is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert token is not None
+    return token
+
+
 def test_the_token_changes_with_a_commit_of_another_process(engine: Engine, database_url: str) -> None:
     """The watch alone, with no same-host counter: the notification (PostgreSQL) or the file's
     data_version (SQLite) must announce a commit made by another process."""
     changes = watch.watch_for(engine)
     if isinstance(changes, watch.PostgresWatch):
         changes.shared = None  # as a process on another host
-    changes.ensure()
-    before = changes.token()
-    assert before is not None
+    before = settled(changes)
     assert changes.token() == before  # nothing committed: the same token
     script = (
         "import sys; from app.db.engine import make_engine, session_scope, writer; "
@@ -137,10 +145,25 @@ def test_the_token_changes_with_a_commit_of_another_process(engine: Engine, data
     changes.close()
 
 
+def test_a_silent_listener_is_not_trusted(engine: Engine) -> None:
+    """PostgreSQL: without a recent answer on the listening connection (a stalled server, a parted
+    network), the token is unknown and reads ask the database."""
+    changes = watch.watch_for(engine)
+    if not isinstance(changes, watch.PostgresWatch):
+        pytest.skip("the SQLite watch reads a local file")
+    settled(changes)
+    changes.stopped.set()  # the heartbeat stops, the connection stays
+    assert changes.beating is not None
+    changes.beating.join(timeout=10)
+    assert changes.token() is not None
+    changes.alive_at -= watch.ALIVE_FOR + 1  # as if the heartbeat had not been answered since
+    assert changes.token() is None
+    changes.close()
+
+
 def test_a_rolled_back_write_sends_nothing_and_a_read_changes_nothing(engine: Engine) -> None:
     changes = watch.watch_for(engine)
-    changes.ensure()
-    before = changes.token()
+    before = settled(changes)
     with pytest.raises(RuntimeError), session_scope(writer(engine)) as session:
         session.add(Region(code="139902", name_zh="测试县", name_en="Test County", level="county"))
         session.flush()
