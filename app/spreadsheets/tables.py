@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from app.domain.loader import builtin_schemes
@@ -454,6 +454,15 @@ def _indicator_names(body: Mapping[str, Any]) -> dict[str, str]:
     return {i.code: i.name_zh for i in scheme.indicators} if scheme else {}
 
 
+def _rows(
+    columns: Sequence[Column], items: Iterable[Mapping[str, Any]], derived: Mapping[str, Any] | None = None
+) -> list[list[Any]]:
+    """A row per item, a cell per column: the item's field named by the column's code, or what
+    `derived` computes from the item for that code (names looked up, nested fields)."""
+    made = derived or {}
+    return [[made[c.code](i) if c.code in made else i[c.code] for c in columns] for i in items]
+
+
 def _about(sheet: str, rows: list[tuple[str, str, Any]]) -> Table:
     """Named values, one a row (what an answer states beside its tables)."""
     return Table(
@@ -504,39 +513,24 @@ def _assumptions(body: Mapping[str, Any], extra: Sequence[tuple[str, str]] = ())
 def robustness(body: Mapping[str, Any]) -> list[Table]:
     items = body.get("items", [])
     tiers = list(items[0]["p_tier"]) if items else list((body.get("assumptions") or {}).get("tiers") or {})
+    columns = [
+        Column("nominal_rank", "名义排名", "integer", 8),
+        Column("region", "地区代码", "text", 10),
+        Column("name_zh", "地区名称", "text", 16),
+        Column("name_en", "英文名称", "text", 20),
+        Column("nominal_total", "名义总分", "points"),
+        Column("nominal_tier", "名义梯队", "tier", 8),
+        Column("median_rank", "排名中位数", "integer"),
+        Column("p5_rank", "排名第5百分位", "integer"),
+        Column("p95_rank", "排名第95百分位", "integer"),
+        Column("mean_abs_rank_shift", "平均绝对排名变动", "number"),
+        *(Column(f"p_tier.{t}", f"{t}类概率", "number") for t in tiers),
+        Column("p_tier_change", "梯队变化概率", "number"),
+    ]
     regions = Table(
         "地区",
-        [
-            Column("nominal_rank", "名义排名", "integer", 8),
-            Column("region", "地区代码", "text", 10),
-            Column("name_zh", "地区名称", "text", 16),
-            Column("name_en", "英文名称", "text", 20),
-            Column("nominal_total", "名义总分", "points"),
-            Column("nominal_tier", "名义梯队", "tier", 8),
-            Column("median_rank", "排名中位数", "integer"),
-            Column("p5_rank", "排名第5百分位", "integer"),
-            Column("p95_rank", "排名第95百分位", "integer"),
-            Column("mean_abs_rank_shift", "平均绝对排名变动", "number"),
-            *(Column(f"p_tier.{t}", f"{t}类概率", "number") for t in tiers),
-            Column("p_tier_change", "梯队变化概率", "number"),
-        ],
-        [
-            [
-                i["nominal_rank"],
-                i["region"],
-                i["name_zh"],
-                i["name_en"],
-                i["nominal_total"],
-                i["nominal_tier"],
-                i["median_rank"],
-                i["p5_rank"],
-                i["p95_rank"],
-                i["mean_abs_rank_shift"],
-                *(i["p_tier"].get(t) for t in tiers),
-                i["p_tier_change"],
-            ]
-            for i in items
-        ],
+        columns,
+        _rows(columns, items, {f"p_tier.{t}": (lambda i, t=t: i["p_tier"].get(t)) for t in tiers}),
     )
     s = body.get("summary") or {}
     summary = _about(
@@ -559,59 +553,45 @@ def robustness(body: Mapping[str, Any]) -> list[Table]:
 def sensitivity(body: Mapping[str, Any]) -> list[Table]:
     names = _indicator_names(body)
     dims = _dimension_names(body)
+    columns = [
+        Column("group", "假设组代码", "text", 12),
+        Column("group_zh", "假设组", "text", 12),
+        Column("factors", "随机因素数", "integer"),
+        Column("active", "已抽样"),
+        Column("first_order", "一阶指数", "number"),
+        Column("first_order_p5", "一阶指数第5百分位", "number"),
+        Column("first_order_p95", "一阶指数第95百分位", "number"),
+        Column("total", "总效应指数", "number"),
+        Column("total_p5", "总效应指数第5百分位", "number"),
+        Column("total_p95", "总效应指数第95百分位", "number"),
+    ]
     groups = Table(
         "敏感性指数",
-        [
-            Column("group", "假设组代码", "text", 12),
-            Column("group_zh", "假设组", "text", 12),
-            Column("factors", "随机因素数", "integer"),
-            Column("active", "已抽样"),
-            Column("first_order", "一阶指数", "number"),
-            Column("first_order_p5", "一阶指数第5百分位", "number"),
-            Column("first_order_p95", "一阶指数第95百分位", "number"),
-            Column("total", "总效应指数", "number"),
-            Column("total_p5", "总效应指数第5百分位", "number"),
-            Column("total_p95", "总效应指数第95百分位", "number"),
-        ],
-        [
-            [
-                g["group"],
-                _GROUPS_ZH.get(g["group"], g["group"]),
-                g["factors"],
-                g["active"],
-                g["first_order"],
-                g["first_order_p5"],
-                g["first_order_p95"],
-                g["total"],
-                g["total_p5"],
-                g["total_p95"],
-            ]
-            for g in body.get("groups", [])
-        ],
+        columns,
+        _rows(
+            columns, body.get("groups", []), {"group_zh": lambda g: _GROUPS_ZH.get(g["group"], g["group"])}
+        ),
     )
+    columns = [
+        Column("indicator", "指标代码", "text", 24),
+        Column("name_zh", "指标", "text", 30),
+        Column("dimension", "维度代码"),
+        Column("dimension_name_zh", "维度"),
+        Column("mean_abs_rank_change", "平均绝对排名变动", "number"),
+        Column("max_abs_rank_change", "最大绝对排名变动", "integer"),
+        Column("tier_changes", "梯队变化地区数", "integer"),
+    ]
     loo = Table(
         "逐一剔除指标",
-        [
-            Column("indicator", "指标代码", "text", 24),
-            Column("name_zh", "指标", "text", 30),
-            Column("dimension", "维度代码"),
-            Column("dimension_name_zh", "维度"),
-            Column("mean_abs_rank_change", "平均绝对排名变动", "number"),
-            Column("max_abs_rank_change", "最大绝对排名变动", "integer"),
-            Column("tier_changes", "梯队变化地区数", "integer"),
-        ],
-        [
-            [
-                r["indicator"],
-                names.get(r["indicator"], r["indicator"]),
-                r["dimension"],
-                dims.get(r["dimension"], r["dimension"]),
-                r["mean_abs_rank_change"],
-                r["max_abs_rank_change"],
-                r["tier_changes"],
-            ]
-            for r in body.get("leave_one_out", [])
-        ],
+        columns,
+        _rows(
+            columns,
+            body.get("leave_one_out", []),
+            {
+                "name_zh": lambda r: names.get(r["indicator"], r["indicator"]),
+                "dimension_name_zh": lambda r: dims.get(r["dimension"], r["dimension"]),
+            },
+        ),
     )
     about = _about(
         "说明",
@@ -636,49 +616,33 @@ def sensitivity(body: Mapping[str, Any]) -> list[Table]:
 def statistics(body: Mapping[str, Any]) -> list[Table]:
     names = _indicator_names(body)
     dims = _dimension_names(body)
+    columns = [
+        Column("indicator", "指标代码", "text", 24),
+        Column("name_zh", "指标", "text", 30),
+        Column("dimension", "维度代码"),
+        Column("max_points", "满分", "points"),
+        Column("availability", "数据可得率", "number"),
+        Column("min", "最小值", "number"),
+        Column("max", "最大值", "number"),
+        Column("mean", "平均值", "number"),
+        Column("median", "中位数", "number"),
+        Column("sd", "标准差", "number"),
+        Column("skew", "偏度", "number"),
+        Column("kurtosis", "超额峰度", "number"),
+        Column("skew_flag", "偏度标记"),
+        Column("kurtosis_flag", "峰度标记"),
+        Column("outlier_flag", "异常值标记"),
+        Column("share_at_max", "满分占比", "number"),
+        Column("share_at_zero", "零分占比", "number"),
+    ]
     indicators = Table(
         "指标统计",
-        [
-            Column("indicator", "指标代码", "text", 24),
-            Column("name_zh", "指标", "text", 30),
-            Column("dimension", "维度代码"),
-            Column("max_points", "满分", "points"),
-            Column("availability", "数据可得率", "number"),
-            Column("min", "最小值", "number"),
-            Column("max", "最大值", "number"),
-            Column("mean", "平均值", "number"),
-            Column("median", "中位数", "number"),
-            Column("sd", "标准差", "number"),
-            Column("skew", "偏度", "number"),
-            Column("kurtosis", "超额峰度", "number"),
-            Column("skew_flag", "偏度标记"),
-            Column("kurtosis_flag", "峰度标记"),
-            Column("outlier_flag", "异常值标记"),
-            Column("share_at_max", "满分占比", "number"),
-            Column("share_at_zero", "零分占比", "number"),
-        ],
-        [
-            [
-                i["indicator"],
-                names.get(i["indicator"], i["indicator"]),
-                i["dimension"],
-                i["max_points"],
-                i["availability"],
-                i["min"],
-                i["max"],
-                i["mean"],
-                i["median"],
-                i["sd"],
-                i["skew"],
-                i["kurtosis"],
-                i["skew_flag"],
-                i["kurtosis_flag"],
-                i["outlier_flag"],
-                i["share_at_max"],
-                i["share_at_zero"],
-            ]
-            for i in body.get("indicators", [])
-        ],
+        columns,
+        _rows(
+            columns,
+            body.get("indicators", []),
+            {"name_zh": lambda i: names.get(i["indicator"], i["indicator"])},
+        ),
     )
     corr = body.get("correlations") or {}
     codes = list(corr.get("indicators", []))
