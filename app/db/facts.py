@@ -43,6 +43,8 @@ from app.domain.elements import ElementKind, RegistryCounting, Value
 
 #: a region filter as an IN list up to this many codes; beyond it the rows are filtered in Python
 IN_LIMIT = 5000
+#: the same for the wide reads of a ranking, where a long IN list costs more than the rows it spares
+RANKING_IN_LIMIT = 500
 
 
 class ValueFact(NamedTuple):
@@ -103,15 +105,15 @@ def decode(scheme: Scheme, element: str, number: Decimal | None, text: str | Non
     return number
 
 
-def _in(column: Any, codes: Sequence[str] | None) -> list[ColumnElement[bool]]:
-    if codes is None or len(codes) > IN_LIMIT:
+def _in(column: Any, codes: Sequence[str] | None, limit: int = IN_LIMIT) -> list[ColumnElement[bool]]:
+    if codes is None or len(codes) > limit:
         return []
     return [column.in_(codes)]
 
 
-def _keep(rows: Sequence[Any], codes: Sequence[str] | None) -> list[Any]:
+def _keep(rows: Sequence[Any], codes: Sequence[str] | None, limit: int = IN_LIMIT) -> list[Any]:
     """Rows (fetched at once: row by row costs more than the query) of the regions in `codes`."""
-    if codes is None or len(codes) <= IN_LIMIT:
+    if codes is None or len(codes) <= limit:
         return list(rows)
     keep = set(codes)
     return [r for r in rows if r[0] in keep]
@@ -197,20 +199,76 @@ def region_facts(
     return {c: Facts(year, values.get(c, {}), tuple(items.get(c, ()))) for c in keys}
 
 
+def _driver_rows(session: Session, q: Any) -> list[Any]:
+    """Every row of `q` as the driver's own tuples: no result processing and no Row objects (values
+    as the driver reads them), for the wide reads of a ranking where those cost more than the query."""
+    result = session.connection().execute(q)
+    try:
+        return result.cursor.fetchall()  # type: ignore[no-any-return]
+    finally:
+        result.close()
+
+
+#: how `ranking_facts` reads a stored value of an element kind (see `decode`)
+_NUMBER, _FLAG, _TEXT = 0, 1, 2
+
+
 def ranking_facts(
     session: Session, scheme: Scheme, year: int, codes: Sequence[str] | None
 ) -> dict[str, Facts]:
-    """Facts for scoring without explanation: the values, and the registry items as counted by
-    the database. A tally of n items becomes n references to one item dated Jan 1 of `year`,
-    which counts in the year under either counting; its name and id are not read."""
-    values = _values(session, scheme, year, codes, raw=True)
-    items: dict[str, list[RegistryItem]] = defaultdict(list)
+    """Facts for scoring without explanation: the values, and the registry items counting in the
+    year as the database selects them, by type and level only. Each (registry, type, level) is one
+    item dated Jan 1 of `year` (it counts in the year under either counting), shared by every
+    region holding such items: its name and id are not read. The same values as `region_facts`
+    (`decode`), read as the driver returns them in three queries and no objects per row."""
+    read = {
+        code: _FLAG if el.kind is ElementKind.BOOLEAN else _TEXT if el.kind is ElementKind.CHOICE else _NUMBER
+        for code, el in scheme.elements.items()
+    }
+    t = DataValue.__table__  # type: ignore[attr-defined]
+    q = select(t.c.region_code, t.c.element, t.c.value_number, t.c.value_text).where(
+        t.c.year == year, *_in(t.c.region_code, codes, RANKING_IN_LIMIT)
+    )
+    values: dict[str, dict[str, Value]] = {}
+    new_decimal = Decimal
+    for region, element, number, text in _keep(_driver_rows(session, q), codes, RANKING_IN_LIMIT):
+        how = read.get(element)
+        if how is None:  # stored under an earlier scheme of the period: not scored
+            continue
+        if how == _NUMBER:
+            if number is None:
+                continue
+            v: Value = number if type(number) is new_decimal else new_decimal(number)
+        elif how == _FLAG:
+            v = text == "true"
+        elif text is None:
+            continue
+        else:
+            v = text
+        held = values.get(region)
+        if held is None:
+            values[region] = {element: v}
+        else:
+            held[element] = v
+    items: dict[str, list[RegistryItem]] = {}
     start = date(year, 1, 1)
-    for registry in REGISTRIES:
-        for region, type_, level, count in tallies(session, registry, year, codes):
-            items[region] += [RegistryItem(registry, type_, level, start)] * count
+    for registry, (table, _, _, _) in REGISTRIES.items():
+        r = table.__table__
+        q = select(r.c.region_code, r.c.type, r.c.level).where(
+            counting_filter(registry, year), *_in(r.c.region_code, codes, RANKING_IN_LIMIT)
+        )
+        shared: dict[tuple[str, str], RegistryItem] = {}
+        for region, type_, level in _keep(_driver_rows(session, q), codes, RANKING_IN_LIMIT):
+            item = shared.get((type_, level))
+            if item is None:
+                item = shared[(type_, level)] = RegistryItem(registry, type_, level, start)
+            listed = items.get(region)
+            if listed is None:
+                items[region] = [item]
+            else:
+                listed.append(item)
     keys = codes if codes is not None else sorted(set(values) | set(items))
-    return {c: Facts(year, values.get(c, {}), tuple(items.get(c, ()))) for c in keys}
+    return {c: Facts(year, values.get(c) or {}, tuple(items.get(c, ()))) for c in keys}
 
 
 # ------------------------------------------------------------------------------- change tracking

@@ -160,15 +160,15 @@ def test_ranking_facts_score_as_the_named_items_do(engine: Engine) -> None:
 
 @pytest.fixture
 def scored(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The regions the ranking scores, in order (the service's `score`, wrapped)."""
+    """The regions the ranking scores, in order (the service's `summarise`, wrapped)."""
     calls: list[str] = []
-    real = scores_service.score
+    real = scores_service.summarise
 
-    def counting(scheme: Any, f: Any, region: str | None = None, **kw: Any) -> Any:
-        calls.append(str(region))
-        return real(scheme, f, region, **kw)
+    def counting(scheme: Any, f: Any, codes: list[str]) -> Any:
+        calls.extend(codes)
+        return real(scheme, f, codes)
 
-    monkeypatch.setattr(scores_service, "score", counting)
+    monkeypatch.setattr(scores_service, "summarise", counting)
     real_facts = facts.ranking_facts
 
     def loading(session: Any, scheme: Any, year: int, codes: Any) -> Any:
