@@ -20,6 +20,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -39,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from app.db.tables import Award, DataValue, Period, Platform, RegionChange
 from app.domain import Facts, RegistryItem, Scheme
-from app.domain.elements import ElementKind, RegistryCounting, Value
+from app.domain.elements import NUMERIC_KINDS, ElementKind, RegistryCounting, Value
 
 #: a region filter as an IN list up to this many codes; beyond it the rows are filtered in Python
 IN_LIMIT = 5000
@@ -238,8 +240,47 @@ def _item_keys(session: Session, registry: str, year: int, codes: Sequence[str] 
     return out
 
 
-#: how `ranking_facts` reads a stored value of an element kind (see `decode`)
-_NUMBER, _FLAG, _TEXT = 0, 1, 2
+def _ranking_values(
+    session: Session, scheme: Scheme, year: int, codes: Sequence[str] | None
+) -> dict[str, dict[str, Value]]:
+    """The values of `year` of the scheme's elements as `decode` reads them: numbers (stored ones
+    only) from one query in region order, made into each region's dict at once; flags and choices
+    (a few per region) from another."""
+    numeric = [c for c, el in scheme.elements.items() if el.kind in NUMERIC_KINDS]
+    flags = {c for c, el in scheme.elements.items() if el.kind is ElementKind.BOOLEAN}
+    texts = [c for c, el in scheme.elements.items() if el.kind not in NUMERIC_KINDS]
+    t = DataValue.__table__  # type: ignore[attr-defined]
+    where = (t.c.year == year, *_in(t.c.region_code, codes, RANKING_IN_LIMIT))
+    q = (
+        select(t.c.region_code, t.c.element, t.c.value_number)
+        .where(*where, t.c.element.in_(numeric), t.c.value_number.is_not(None))
+        .order_by(t.c.region_code)
+    )
+    rows = _keep(_driver_rows(session, q), codes, RANKING_IN_LIMIT)
+    new = Decimal
+    values: dict[str, dict[str, Value]]
+    if session.get_bind().dialect.name == "sqlite":  # exact decimals kept as text (ExactDecimal)
+        values = {r: {e: new(n) for _, e, n in group} for r, group in groupby(rows, itemgetter(0))}
+    else:
+        values = {
+            r: {e: n if type(n) is new else new(n) for _, e, n in group}
+            for r, group in groupby(rows, itemgetter(0))
+        }
+    if texts:
+        q = select(t.c.region_code, t.c.element, t.c.value_text).where(*where, t.c.element.in_(texts))
+        for region, element, text in _keep(_driver_rows(session, q), codes, RANKING_IN_LIMIT):
+            if element in flags:
+                v: Value = text == "true"
+            elif text is None:
+                continue
+            else:
+                v = text
+            held = values.get(region)
+            if held is None:
+                values[region] = {element: v}
+            else:
+                held[element] = v
+    return values
 
 
 def ranking_facts(
@@ -249,52 +290,29 @@ def ranking_facts(
     year as the database selects them, by type and level only. Each (registry, type, level) is one
     item dated Jan 1 of `year` (it counts in the year under either counting), shared by every
     region holding such items: its name and id are not read. The same values as `region_facts`
-    (`decode`), read as the driver returns them in three queries and no objects per row."""
-    read = {
-        code: _FLAG if el.kind is ElementKind.BOOLEAN else _TEXT if el.kind is ElementKind.CHOICE else _NUMBER
-        for code, el in scheme.elements.items()
-    }
-    t = DataValue.__table__  # type: ignore[attr-defined]
-    q = select(t.c.region_code, t.c.element, t.c.value_number, t.c.value_text).where(
-        t.c.year == year, *_in(t.c.region_code, codes, RANKING_IN_LIMIT)
-    )
-    values: dict[str, dict[str, Value]] = {}
-    new_decimal = Decimal
-    for region, element, number, text in _keep(_driver_rows(session, q), codes, RANKING_IN_LIMIT):
-        how = read.get(element)
-        if how is None:  # stored under an earlier scheme of the period: not scored
-            continue
-        if how == _NUMBER:
-            if number is None:
-                continue
-            v: Value = number if type(number) is new_decimal else new_decimal(number)
-        elif how == _FLAG:
-            v = text == "true"
-        elif text is None:
-            continue
-        else:
-            v = text
-        held = values.get(region)
-        if held is None:
-            values[region] = {element: v}
-        else:
-            held[element] = v
-    items: dict[str, list[RegistryItem]] = {}
+    (`decode`), read as the driver returns them, and no objects per item."""
+    values = _ranking_values(session, scheme, year, codes)
+    items: dict[str, dict[str, list[RegistryItem]]] = {}
     start = date(year, 1, 1)
     for registry in REGISTRIES:
         shared: dict[Any, RegistryItem] = {}
+        get = shared.get
         for region, keys in _item_keys(session, registry, year, codes):
-            listed = items.get(region)
-            if listed is None:
-                listed = items[region] = []
-            for key in keys:
-                item = shared.get(key)
-                if item is None:
-                    type_, level = key if isinstance(key, tuple) else key.split(_TYPE_LEVEL)
-                    item = shared[key] = RegistryItem(registry, type_, level, start)
-                listed.append(item)
+            listed = [get(key) for key in keys]
+            if None in listed:  # a (type, level) seen first here
+                for key in keys:
+                    if key not in shared:
+                        type_, level = key if isinstance(key, tuple) else key.split(_TYPE_LEVEL)
+                        shared[key] = RegistryItem(registry, type_, level, start)
+                listed = [get(key) for key in keys]
+            grouped = items.get(region)
+            if grouped is None:
+                items[region] = {registry: listed}  # type: ignore[dict-item]
+            else:
+                grouped[registry] = listed  # type: ignore[assignment]
     keys = codes if codes is not None else sorted(set(values) | set(items))
-    return {c: Facts(year, values.get(c) or {}, tuple(items.get(c, ()))) for c in keys}
+    by_registry = Facts.by_registry
+    return {c: by_registry(year, values.get(c) or {}, items.get(c) or {}) for c in keys}
 
 
 # ------------------------------------------------------------------------------- change tracking
