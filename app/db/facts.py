@@ -206,7 +206,7 @@ def _driver_rows(session: Session, q: Any) -> list[Any]:
     as the driver reads them), for the wide reads of a ranking where those cost more than the query."""
     result = session.connection().execute(q)
     try:
-        return result.cursor.fetchall()  # type: ignore[no-any-return]
+        return list(result.cursor.fetchall())
     finally:
         result.close()
 
