@@ -3,8 +3,9 @@
 Two reads of the same facts:
 - `region_facts`: values and every registry item with its name and id, for explained breakdowns
   and publishing (a snapshot lists the items it counted);
-- `ranking_facts`: values and, per (region, registry type, level), the number of items counting in
-  the year, counted by the database. A ranking needs no names, and a count in SQL is exact.
+- `ranking_facts`: values, and per region the (type, level) of every item counting in the year,
+  joined by the database into one string with their count. A ranking needs no names; it reads the
+  driver's rows (no Row objects) and makes no object per item (one per (registry, type, level)).
 
 `counts_in_year` below is the SQL form of the domain's one rule
 (`app.domain.elements.counts_in_year`); every query that asks "does this item count in year Y"
