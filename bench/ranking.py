@@ -17,7 +17,7 @@ Then it times, for the last year, level county:
   990000 (--large regions) and 980000 (--small regions); median and p90 in ms, and the cost ratio
   large/small (linear would be large/small regions);
 - the stages of one uncached large ranking (region lookup, facts_by_region with its two queries
-  timed alone, score() of every region, sort);
+  timed alone, the plan's summary of every region, sort);
 - the number of garbage-collector passes during one uncached large ranking, and the uncached large
   ranking with the cyclic garbage collector disabled (a diagnostic: what the collector costs);
 - cached: ScoreReader.ranking(year, parent, "county") after a first computing call: the version
@@ -156,10 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     from app.db import repositories as repo
     from app.db.engine import make_engine, session_scope, writer
     from app.db.facts import ranking_facts
-    from app.domain import score
     from app.services import schemes
     from app.services.data import ValueRow, import_values
-    from app.services.scores import RegionRef, ScoreReader, rank_regions
+    from app.services.scores import RegionRef, ScoreReader, rank_regions, summarise
 
     year = max(args.years)
     load_before = os.getloadavg()[0]
@@ -194,9 +193,9 @@ def main(argv: list[str] | None = None) -> int:
                 t1 = time.perf_counter()
                 facts = ranking_facts(s, scheme, year, [r.code for r in regions])
                 t2 = time.perf_counter()
-                scored = [(score(scheme, facts[r.code], r.code, explain=False), r) for r in regions]
+                summaries = summarise(scheme, facts, [r.code for r in regions])
                 t3 = time.perf_counter()
-                scored.sort(key=lambda p: (-p[0].total, p[1].code))
+                scored = sorted(regions, key=lambda r: (-summaries[r.code][0], r.code))
                 t4 = time.perf_counter()
                 region_codes = [r.code for r in regions]
                 t5 = time.perf_counter()
@@ -209,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ranking_facts (values, tallies in SQL)": (t2 - t1) * 1000,
                 "  of which scoring_values query (alone)": (t6 - t5) * 1000,
                 "  of which scoring_items query (alone)": (t7 - t6) * 1000,
-                "score() x regions": (t3 - t2) * 1000,
+                "summarise (Plan.summary x regions)": (t3 - t2) * 1000,
                 "sort": (t4 - t3) * 1000,
             }
             sizes = (len(value_rows), len(plats), len(awds))

@@ -3,8 +3,9 @@
 Two reads of the same facts:
 - `region_facts`: values and every registry item with its name and id, for explained breakdowns
   and publishing (a snapshot lists the items it counted);
-- `ranking_facts`: values and, per (region, registry type, level), the number of items counting in
-  the year, counted by the database. A ranking needs no names, and a count in SQL is exact.
+- `ranking_facts`: values, and per region the (type, level) of every item counting in the year,
+  joined by the database into one string with their count. A ranking needs no names; it reads the
+  driver's rows (no Row objects) and makes no object per item (one per (registry, type, level)).
 
 `counts_in_year` below is the SQL form of the domain's one rule
 (`app.domain.elements.counts_in_year`); every query that asks "does this item count in year Y"
@@ -20,6 +21,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -39,10 +42,12 @@ from sqlalchemy.orm import Session
 
 from app.db.tables import Award, DataValue, Period, Platform, RegionChange
 from app.domain import Facts, RegistryItem, Scheme
-from app.domain.elements import ElementKind, RegistryCounting, Value
+from app.domain.elements import NUMERIC_KINDS, ElementKind, RegistryCounting, Value
 
 #: a region filter as an IN list up to this many codes; beyond it the rows are filtered in Python
 IN_LIMIT = 5000
+#: the same for the wide reads of a ranking, where a long IN list costs more than the rows it spares
+RANKING_IN_LIMIT = 500
 
 
 class ValueFact(NamedTuple):
@@ -103,15 +108,15 @@ def decode(scheme: Scheme, element: str, number: Decimal | None, text: str | Non
     return number
 
 
-def _in(column: Any, codes: Sequence[str] | None) -> list[ColumnElement[bool]]:
-    if codes is None or len(codes) > IN_LIMIT:
+def _in(column: Any, codes: Sequence[str] | None, limit: int = IN_LIMIT) -> list[ColumnElement[bool]]:
+    if codes is None or len(codes) > limit:
         return []
     return [column.in_(codes)]
 
 
-def _keep(rows: Sequence[Any], codes: Sequence[str] | None) -> list[Any]:
+def _keep(rows: Sequence[Any], codes: Sequence[str] | None, limit: int = IN_LIMIT) -> list[Any]:
     """Rows (fetched at once: row by row costs more than the query) of the regions in `codes`."""
-    if codes is None or len(codes) <= IN_LIMIT:
+    if codes is None or len(codes) <= limit:
         return list(rows)
     keep = set(codes)
     return [r for r in rows if r[0] in keep]
@@ -197,20 +202,118 @@ def region_facts(
     return {c: Facts(year, values.get(c, {}), tuple(items.get(c, ()))) for c in keys}
 
 
+def _driver_rows(session: Session, q: Any) -> list[Any]:
+    """Every row of `q` as the driver's own tuples: no result processing and no Row objects (values
+    as the driver reads them), for the wide reads of a ranking where those cost more than the query."""
+    result = session.connection().execute(q)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
+#: separators of the (type, level) keys `_item_keys` reads as one string per region (never in a code)
+_TYPE_LEVEL, _ITEM = "\x1f", "\x1e"
+
+
+def _item_keys(session: Session, registry: str, year: int, codes: Sequence[str] | None) -> list[Any]:
+    """Per region with items of `registry` counting in `year`: one "type<US>level" key per item
+    (a (type, level) pair when read row by row).
+    Aggregated by the database into one string and a count per region (a third of the time of a
+    row per item); read row by row instead should a type or level hold a separator."""
+    table, _, _, _ = REGISTRIES[registry]
+    t = table.__table__
+    key = t.c.type + _TYPE_LEVEL + t.c.level
+    where = (counting_filter(registry, year), *_in(t.c.region_code, codes, RANKING_IN_LIMIT))
+    q = select(t.c.region_code, func.count(), func.aggregate_strings(key, _ITEM)).where(*where)
+    out = []
+    for region, n, joined in _keep(
+        _driver_rows(session, q.group_by(t.c.region_code)), codes, RANKING_IN_LIMIT
+    ):
+        keys = joined.split(_ITEM)
+        if len(keys) != n or joined.count(_TYPE_LEVEL) != n:
+            rows = _driver_rows(session, select(t.c.region_code, t.c.type, t.c.level).where(*where))
+            grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
+            for r, type_, level in _keep(rows, codes, RANKING_IN_LIMIT):
+                grouped[r].append((type_, level))
+            return list(grouped.items())
+        out.append((region, keys))
+    return out
+
+
+def _ranking_values(
+    session: Session, scheme: Scheme, year: int, codes: Sequence[str] | None
+) -> dict[str, dict[str, Value]]:
+    """The values of `year` of the scheme's elements as `decode` reads them: numbers (stored ones
+    only) from one query in region order, made into each region's dict at once; flags and choices
+    (a few per region) from another."""
+    numeric = [c for c, el in scheme.elements.items() if el.kind in NUMERIC_KINDS]
+    flags = {c for c, el in scheme.elements.items() if el.kind is ElementKind.BOOLEAN}
+    texts = [c for c, el in scheme.elements.items() if el.kind not in NUMERIC_KINDS]
+    t = DataValue.__table__  # type: ignore[attr-defined]
+    where = (t.c.year == year, *_in(t.c.region_code, codes, RANKING_IN_LIMIT))
+    q = (
+        select(t.c.region_code, t.c.element, t.c.value_number)
+        .where(*where, t.c.element.in_(numeric), t.c.value_number.is_not(None))
+        .order_by(t.c.region_code)
+    )
+    rows = _keep(_driver_rows(session, q), codes, RANKING_IN_LIMIT)
+    new = Decimal
+    values: dict[str, dict[str, Value]]
+    if session.get_bind().dialect.name == "sqlite":  # exact decimals kept as text (ExactDecimal)
+        values = {r: {e: new(n) for _, e, n in group} for r, group in groupby(rows, itemgetter(0))}
+    else:
+        values = {
+            r: {e: n if type(n) is new else new(n) for _, e, n in group}
+            for r, group in groupby(rows, itemgetter(0))
+        }
+    if texts:
+        q = select(t.c.region_code, t.c.element, t.c.value_text).where(*where, t.c.element.in_(texts))
+        for region, element, text in _keep(_driver_rows(session, q), codes, RANKING_IN_LIMIT):
+            if element in flags:
+                v: Value = text == "true"
+            elif text is None:
+                continue
+            else:
+                v = text
+            held = values.get(region)
+            if held is None:
+                values[region] = {element: v}
+            else:
+                held[element] = v
+    return values
+
+
 def ranking_facts(
     session: Session, scheme: Scheme, year: int, codes: Sequence[str] | None
 ) -> dict[str, Facts]:
-    """Facts for scoring without explanation: the values, and the registry items as counted by
-    the database. A tally of n items becomes n references to one item dated Jan 1 of `year`,
-    which counts in the year under either counting; its name and id are not read."""
-    values = _values(session, scheme, year, codes, raw=True)
-    items: dict[str, list[RegistryItem]] = defaultdict(list)
+    """Facts for scoring without explanation: the values, and the registry items counting in the
+    year as the database selects them, by type and level only. Each (registry, type, level) is one
+    item dated Jan 1 of `year` (it counts in the year under either counting), shared by every
+    region holding such items: its name and id are not read. The same values as `region_facts`
+    (`decode`), read as the driver returns them, and no objects per item."""
+    values = _ranking_values(session, scheme, year, codes)
+    items: dict[str, dict[str, list[RegistryItem]]] = {}
     start = date(year, 1, 1)
     for registry in REGISTRIES:
-        for region, type_, level, count in tallies(session, registry, year, codes):
-            items[region] += [RegistryItem(registry, type_, level, start)] * count
+        shared: dict[Any, RegistryItem] = {}
+        get = shared.get
+        for region, keys in _item_keys(session, registry, year, codes):
+            listed = [get(key) for key in keys]
+            if None in listed:  # a (type, level) seen first here
+                for key in keys:
+                    if key not in shared:
+                        type_, level = key if isinstance(key, tuple) else key.split(_TYPE_LEVEL)
+                        shared[key] = RegistryItem(registry, type_, level, start)
+                listed = [get(key) for key in keys]
+            grouped = items.get(region)
+            if grouped is None:
+                items[region] = {registry: listed}  # type: ignore[dict-item]
+            else:
+                grouped[registry] = listed  # type: ignore[assignment]
     keys = codes if codes is not None else sorted(set(values) | set(items))
-    return {c: Facts(year, values.get(c, {}), tuple(items.get(c, ()))) for c in keys}
+    by_registry = Facts.by_registry
+    return {c: by_registry(year, values.get(c) or {}, items.get(c) or {}) for c in keys}
 
 
 # ------------------------------------------------------------------------------- change tracking

@@ -45,6 +45,16 @@ class Facts:
             out.setdefault(item.registry, []).append(item)
         return out
 
+    @classmethod
+    def by_registry(
+        cls, year: int, values: Mapping[str, Value], items: dict[str, list[RegistryItem]]
+    ) -> Facts:
+        """Facts whose items come already grouped by registry (each list holding only items of
+        its registry, as `_by_registry` would group them): the grouping is kept, not redone."""
+        facts = cls(year, values, tuple([i for listed in items.values() for i in listed]))
+        facts.__dict__["_by_registry"] = items
+        return facts
+
     def items_of(self, registry: str) -> list[RegistryItem]:
         """The items of one registry (indexed once: several indicators tally the same registry)."""
         return self._by_registry.get(registry, [])

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from app.domain.facts import Facts
 from app.domain.numbers import SCORE_QUANTUM, ZERO
-from app.domain.rules.base import Evaluator
+from app.domain.rules.base import Evaluation, Evaluator
 from app.domain.scheme import Scheme, Tier
 
 
@@ -74,10 +74,27 @@ class Plan:
     def run(self, facts: Facts) -> Run:
         """Score one region-year. `facts` must hold values checked by `Element.parse`."""
         results = [evaluate(facts) for evaluate in self.evaluators]
+        scores, dims, total, tier = self._add_up(results)
+        _, values, missing, notes = zip(*results, strict=True)
+        by_department = self._by_department(missing) if any(missing) else {}
+        return _new(Run, (scores, values, missing, notes, dims, total, tier, by_department))
+
+    def summary(self, facts: Facts) -> tuple[tuple[Decimal, ...], Decimal, Tier, bool]:
+        """What a ranking reads of `run(facts)`: the dimensions' scores, the total, the tier and
+        whether no input was missing (`not run.missing_by_department`), added up by the same code."""
+        results = [evaluate(facts) for evaluate in self.evaluators]
+        _, dims, total, tier = self._add_up(results)
+        for r in results:
+            if r[2]:
+                return dims, total, tier, False
+        return dims, total, tier, True
+
+    def _add_up(
+        self, results: list[Evaluation]
+    ) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...], Decimal, Tier]:
         zero, quantum, half_up = ZERO, SCORE_QUANTUM, ROUND_HALF_UP
         # evaluators keep their points within [0, max] (RuleKind.compile); rounding is the plan's
         scores = tuple([r[0].quantize(quantum, half_up) for r in results])
-        _, values, missing, notes = zip(*results, strict=True)
         dims = tuple([sum(scores[a:b], zero) for a, b in self.bounds])
         total = sum(dims, zero)
         tier = self.tiers[-1][1]
@@ -85,8 +102,7 @@ class Plan:
             if total >= threshold:
                 tier = candidate
                 break
-        by_department = self._by_department(missing) if any(missing) else {}
-        return _new(Run, (scores, values, missing, notes, dims, total, tier, by_department))
+        return scores, dims, total, tier
 
     def _by_department(self, missing: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, ...]]:
         found: dict[str, list[str]] = {}

@@ -31,6 +31,7 @@ from app.domain.analysis import Aggregate, Standing, aggregate
 from app.domain.elements import Named
 from app.domain.labels import RegionNames, label_breakdown
 from app.domain.numbers import json_number
+from app.domain.plan import plan_for
 from app.domain.scheme import REGION_LEVELS
 from app.services import schemes
 from app.services.errors import NotFound, Unavailable
@@ -258,10 +259,11 @@ def standings(
         )
     codes = None if parent is None else [c for c in repo.subtree_codes(session, parent) if c != parent]
     regions = [RegionRef(*r) for r in repo.region_rows(session, codes, level)]
-    facts = facts_reader.ranking_facts(session, scheme, year, [r.code for r in regions])
+    codes = [r.code for r in regions]
+    summaries = summarise(scheme, facts_reader.ranking_facts(session, scheme, year, codes), codes)
     scored: list[Scored] = []
     for r in regions:
-        s = _summary(facts[r.code], score(scheme, facts[r.code], r.code, explain=False))
+        s = summaries[r.code]
         scored.append((s[0], r, s, s[4]))
     return scheme, _ranked(scored, _from_summary)
 
@@ -278,8 +280,17 @@ def rank_regions(
 Summary = tuple[Decimal, str, bool, dict[str, Decimal], bool]
 
 
-def _summary(facts: Facts, b: Breakdown) -> Summary:
-    return b.total, b.tier.code, b.complete, {d.code: d.score for d in b.dimensions}, has_data(facts, b)
+def summarise(scheme: Scheme, facts: dict[str, Facts], codes: list[str]) -> dict[str, Summary]:
+    """The summaries of the regions `codes` (each in `facts`): the numbers of `score(explain=False)`
+    from its plan (`Plan.summary`), without the breakdown a ranking does not show."""
+    summary, dimensions = plan_for(scheme).summary, tuple(d.code for d in scheme.dimensions)
+    out: dict[str, Summary] = {}
+    for code in codes:
+        f = facts[code]
+        dims, total, tier, complete = summary(f)
+        has_data = bool(f.values) or total != 0  # `has_data`
+        out[code] = (total, tier.code, complete, dict(zip(dimensions, dims, strict=True)), has_data)
+    return out
 
 
 def _from_summary(rank: int | None, region: RegionRef, s: Summary) -> RankRow:
@@ -325,8 +336,7 @@ class YearScores:
         missing = [r.code for r in wanted if r.code not in self.scored]
         if missing:
             facts = facts_reader.ranking_facts(session, scheme, year, missing)
-            for code in missing:
-                self.scored[code] = _summary(facts[code], score(scheme, facts[code], code, explain=False))
+            self.scored.update(summarise(scheme, facts, missing))
         scored = self.scored
         return _ranked(
             [(scored[r.code][0], r, scored[r.code], scored[r.code][4]) for r in wanted], _from_summary

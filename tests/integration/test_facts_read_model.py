@@ -158,17 +158,37 @@ def test_ranking_facts_score_as_the_named_items_do(engine: Engine) -> None:
         assert score(scheme, lean[c], c, explain=False).total == score(scheme, full[c], c).total
 
 
+def test_ranking_facts_count_every_item_when_a_code_holds_the_separator(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The items arrive as one joined string per region; a separator inside a code (here "_",
+    which type codes such as key_lab hold) is noticed and the items are read row by row."""
+    codes = _load(engine)
+    monkeypatch.setattr(facts, "_ITEM", "_")
+    with Session(engine) as s:
+        scheme = get_scheme(s, DEMO_SCHEME)
+        with_underscore = [k for r, k in facts._item_keys(s, "platform", YEAR, codes) if "_" in str(k)]
+        lean = facts.ranking_facts(s, scheme, YEAR, codes)
+        full = facts.region_facts(s, scheme, YEAR, codes)
+    assert with_underscore and all(isinstance(k[0], tuple) for k in with_underscore)  # read row by row
+    for c in codes:
+        assert Counter((i.registry, i.type, i.level) for i in lean[c].items) == Counter(
+            (i.registry, i.type, i.level) for i in full[c].items
+        )
+        assert score(scheme, lean[c], c, explain=False).total == score(scheme, full[c], c).total
+
+
 @pytest.fixture
 def scored(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The regions the ranking scores, in order (the service's `score`, wrapped)."""
+    """The regions the ranking scores, in order (the service's `summarise`, wrapped)."""
     calls: list[str] = []
-    real = scores_service.score
+    real = scores_service.summarise
 
-    def counting(scheme: Any, f: Any, region: str | None = None, **kw: Any) -> Any:
-        calls.append(str(region))
-        return real(scheme, f, region, **kw)
+    def counting(scheme: Any, f: Any, codes: list[str]) -> Any:
+        calls.extend(codes)
+        return real(scheme, f, codes)
 
-    monkeypatch.setattr(scores_service, "score", counting)
+    monkeypatch.setattr(scores_service, "summarise", counting)
     real_facts = facts.ranking_facts
 
     def loading(session: Any, scheme: Any, year: int, codes: Any) -> Any:

@@ -138,11 +138,12 @@ class Tally(RuleKind):
             year = facts.year
             subtotal = ZERO
             scoring = 0
-            for item in facts.items_of(registry):
-                per_level = table.get(item.type)
-                if per_level is None or not counts_in_year(counting, item.start, item.end, year):
+            # unpacked, not read by field name: a ranking walks tens of thousands of items
+            for _, type_, level, start, end, _, _ in facts.items_of(registry):
+                per_level = table.get(type_)
+                if per_level is None or not counts_in_year(counting, start, end, year):
                     continue
-                pts = per_level.get(item.level, ZERO)
+                pts = per_level.get(level, ZERO)
                 if pts:
                     subtotal += pts
                     scoring += 1
