@@ -134,7 +134,13 @@ def record_values(session: Session, actor: Actor, year: int, rows: Sequence[tupl
         session,
         VALUE_EVENT_COLUMNS,
         rows,
-        {"at": utcnow(), "actor": actor.name, "request_id": actor.request_id, "entity": "data_value", "year": year},
+        {
+            "at": utcnow(),
+            "actor": actor.name,
+            "request_id": actor.request_id,
+            "entity": "data_value",
+            "year": year,
+        },
     )
 
 
