@@ -9,7 +9,15 @@ from typing import Any
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
+from app.db.repositories._sql import insert_rows
 from app.db.tables import AuditEvent
+
+
+def insert_events(
+    session: Session, columns: Sequence[str], rows: Sequence[Sequence[Any]], constants: dict[str, Any]
+) -> None:
+    """Append event rows in one bulk write (see _sql.insert_rows)."""
+    insert_rows(session, AuditEvent.__table__, columns, rows, constants)  # type: ignore[attr-defined]
 
 
 def list_events(

@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from app.db.bulk import insert_rows
 from app.db.tables import Award, DataValue, Period, Platform, RegionChange
 from app.domain import Facts, RegistryItem, Scheme
 from app.domain.elements import NUMERIC_KINDS, ElementKind, RegistryCounting, Value
@@ -357,9 +358,11 @@ def mark_changed(
             )
         )
     if rows:
-        session.execute(
-            RegionChange.__table__.insert(),  # type: ignore[attr-defined]
-            [{"year": y, "data_version": v, "region_code": c} for y, v in rows for c in codes],
+        insert_rows(
+            session,
+            c,
+            ("year", "data_version", "region_code"),
+            [(y, v, code) for y, v in rows for code in codes],
         )
 
 

@@ -50,7 +50,7 @@ def numbers_at_levels(
         f" AND d.element IN ({', '.join('?' for _ in elements)}) AND r.level IN ({', '.join('?' for _ in levels)})",
         [year, *elements, *levels],
     )
-    return [(r[0], r[1], r[2], r[3]) for r in rows]
+    return rows  # the cursor's tuples
 
 
 def region_levels(session: Session, codes: Iterable[str]) -> dict[str, str]:

@@ -65,6 +65,11 @@ def _mark(session: Session) -> None:
     session.info[_WROTE] = True
 
 
+def mark(session: Session) -> None:
+    """Count a write made on the session's connection outside the ORM (a bulk COPY)."""
+    _mark(session)
+
+
 def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     if session.new or session.dirty or session.deleted:
         _mark(session)

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from app.domain.numbers import ZERO, canonical, check_precision, plain
+from app.domain.numbers import ZERO, exact, plain
 
 #: The value of one data element: a number, a choice code or a flag.
 Value = Decimal | str | bool
@@ -153,8 +153,7 @@ class Element(Named):
                 raise ValueError(f"is an assessed score and must lie between {lo} and {hi}")
         if number > NUMBER_LIMIT:
             raise ValueError(f"must not exceed {plain(NUMBER_LIMIT)}")
-        check_precision(number, raw)
-        number = canonical(number)  # -0 is 0, 1E+3 is 1000: stored and compared in one form
+        number = exact(number, raw)  # -0 is 0, 1E+3 is 1000: stored and compared in one form
         if self.denominator_of and number == ZERO:
             raise ValueError(
                 f"must be greater than 0: it is the denominator of {', '.join(self.denominator_of)}"

@@ -83,6 +83,17 @@ def check_precision(x: Decimal, received: object) -> None:
         raise ValueError(f"{received!r} cannot be stored exactly: values carry {PRECISION_RULE}")
 
 
+def exact(x: Decimal, received: object) -> Decimal:
+    """`canonical(x)` after `check_precision(x, received)`, from one look at the digits (a bulk
+    import checks every value)."""
+    sign, digits, exponent = _stripped(x)
+    if max(-exponent, 0) > MAX_DECIMAL_PLACES or len(digits) > MAX_SIGNIFICANT_DIGITS:
+        raise ValueError(f"{received!r} cannot be stored exactly: values carry {PRECISION_RULE}")
+    if exponent > 0 and len(digits) + exponent <= 30:
+        return Decimal((sign, digits + (0,) * exponent, 0))
+    return Decimal((sign, digits, exponent))
+
+
 def to_json(obj: Any) -> Any:
     """Plain JSON data: Decimals become JSON numbers (`json_number`), dates ISO text, mappings
     objects with text keys, tuples lists. The one conversion every part of the domain uses."""

@@ -60,6 +60,29 @@ def dumps(state: dict[str, Any] | None) -> str | None:
     return None if state is None else json.dumps(state, ensure_ascii=False, sort_keys=True, default=_default)
 
 
+_text = json.encoder.encode_basestring
+
+
+def _scalar(x: Any) -> str:
+    if x is None:
+        return "null"
+    if isinstance(x, str):
+        return _text(x)
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, Decimal):
+        x = json_number(x)
+    if isinstance(x, int):
+        return int.__repr__(x)
+    return json.dumps(x)
+
+
+def value_state(value: Any, comment: str | None) -> str:
+    """`dumps({"value": value, "comment": comment})`, written directly: a bulk import records one
+    per row (the same text, checked by tests/unit/test_audit_state.py)."""
+    return f'{{"comment": {_scalar(comment)}, "value": {_scalar(value)}}}'
+
+
 def event(
     actor: Actor,
     action: str,
@@ -98,6 +121,27 @@ def record(session: Session, *events: dict[str, Any]) -> None:
     """Append events (dicts from `event`) in one statement."""
     if events:
         session.execute(AuditEvent.__table__.insert(), list(events))  # type: ignore[attr-defined]
+
+
+#: columns of an event row of a data value, in the order `record_values` takes them
+VALUE_EVENT_COLUMNS = ("action", "entity_key", "region_code", "element", "old", "new")
+
+
+def record_values(session: Session, actor: Actor, year: int, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Append events on data values of `year`, one per row of VALUE_EVENT_COLUMNS, all at one
+    time and by `actor`, in one bulk write: what `record` of `event(...)` rows would store."""
+    audit_rows.insert_events(
+        session,
+        VALUE_EVENT_COLUMNS,
+        rows,
+        {
+            "at": utcnow(),
+            "actor": actor.name,
+            "request_id": actor.request_id,
+            "entity": "data_value",
+            "year": year,
+        },
+    )
 
 
 def list_events(

@@ -176,58 +176,29 @@ def import_values(
     existing = {(r[0], r[1]): r for r in repo.values_of(session, year, regions)} if checked else {}
     now = utcnow()
     source = actor.name
-    events: list[dict[str, Any]] = []
-    inserts: list[dict[str, Any]] = []
+    events: list[tuple[Any, ...]] = []
+    inserts: list[tuple[Any, ...]] = []
     updates: list[dict[str, Any]] = []
     statuses: list[Status] = []
-    for region, element, number, text, comment in checked:
+    created = updated = 0
+    value_state = audit.value_state
+    for row in checked:
+        region, element, number, text, comment = row
         old = existing.get((region, element))
-        key = f"{year}/{region}/{element}"
-        new_state = {"value": number if number is not None else text, "comment": comment}
         if old is None:
             statuses.append("created")
-            events.append(
-                audit.event(
-                    actor,
-                    "create",
-                    "data_value",
-                    key,
-                    region=region,
-                    year=year,
-                    element=element,
-                    new=new_state,
-                )
-            )
-            inserts.append(
-                dict(
-                    year=year,
-                    region_code=region,
-                    element=element,
-                    value_number=number,
-                    value_text=text,
-                    comment=comment,
-                    source=source,
-                    updated_at=now,
-                )
-            )
-        elif (old[2], old[3], old[4]) == (number, text, comment):
+            created += 1
+            inserts.append(row)
+            new = value_state(number if number is not None else text, comment)
+            events.append(("create", f"{year}/{region}/{element}", region, element, None, new))
+        elif old[2] == number and old[3] == text and old[4] == comment:
             statuses.append("unchanged")
         else:
             statuses.append("updated")
-            old_state = {"value": old[2] if old[2] is not None else old[3], "comment": old[4]}
-            events.append(
-                audit.event(
-                    actor,
-                    "update",
-                    "data_value",
-                    key,
-                    region=region,
-                    year=year,
-                    element=element,
-                    old=old_state,
-                    new=new_state,
-                )
-            )
+            updated += 1
+            new = value_state(number if number is not None else text, comment)
+            before = value_state(old[2] if old[2] is not None else old[3], old[4])
+            events.append(("update", f"{year}/{region}/{element}", region, element, before, new))
             updates.append(
                 dict(
                     _id=old[7],
@@ -239,9 +210,9 @@ def import_values(
                 )
             )
     result = ImportResult(
-        statuses.count("created"),
-        statuses.count("updated"),
-        statuses.count("unchanged"),
+        created,
+        updated,
+        len(statuses) - created - updated,
         dry_run,
         tuple(statuses),
         tuple(warnings),
@@ -251,9 +222,9 @@ def import_values(
     if not inserts and not updates:
         session.rollback()  # nothing changed: leave the period's version (and every cache) alone
         return result
-    repo.insert_values(session, inserts)
+    repo.insert_values(session, year, inserts, source=source, updated_at=now)
     repo.update_values(session, updates)
-    audit.record(session, *events)
+    audit.record_values(session, actor, year, events)
     return result
 
 

@@ -252,36 +252,33 @@ def _outliers(
     pairs = sorted({(element, levels[r]) for r, new in incoming.items() for element in new if r in levels})
     # per cross-section, the numbers as floats straight from the driver (the changed values in place
     # of their stored ones); only a flagged value is made exact
-    regions_of: dict[tuple[str, str], list[str]] = {pair: [] for pair in pairs}
-    numbers_of: dict[tuple[str, str], list[float]] = {pair: [] for pair in pairs}
-    exact_of: dict[tuple[str, str], list[Any]] = {pair: [] for pair in pairs}
+    rows_of: dict[tuple[str, str], list[tuple[str, Any]]] = {pair: [] for pair in pairs}
     stored = review.numbers_at_levels(
         session, year, sorted({p[0] for p in pairs}), sorted({p[1] for p in pairs})
     )
+    no_change: dict[str, tuple[int, Decimal]] = {}
     for region, level, element, number in stored:
-        pair = (element, level)
-        if pair in regions_of and element not in incoming.get(region, ()):
-            regions_of[pair].append(region)
-            numbers_of[pair].append(float(number))
-            exact_of[pair].append(number)
+        bucket = rows_of.get((element, level))
+        if bucket is not None and element not in incoming.get(region, no_change):
+            bucket.append((region, number))
     for region, new in incoming.items():
-        for element, (_, number) in new.items():
-            if region in levels:
-                regions_of[(element, levels[region])].append(region)
-                numbers_of[(element, levels[region])].append(float(number))
-                exact_of[(element, levels[region])].append(number)
+        if region in levels:
+            level = levels[region]
+            for element, (_, number) in new.items():
+                rows_of[(element, level)].append((region, number))
     # re-checked: the changed values, and every region flagged so far for these elements
     for region, new in incoming.items():
         scopes.update((region, element, "outlier", "modified_z") for element in new)
     scopes.update(review.live_flag_keys(session, year, "outlier", sorted({p[0] for p in pairs})))
     for element, level in pairs:
-        section = dq.cross_section(numbers_of[(element, level)])
+        pair = (element, level)
+        numbers = [float(n) for _, n in rows_of[pair]]
+        section = dq.cross_section(numbers)
         if section is None:
             continue
         low, high = section.bounds()
         unit = scheme.elements[element].unit
-        pair = (element, level)
-        for region, number, exact in zip(regions_of[pair], numbers_of[pair], exact_of[pair], strict=True):
+        for (region, exact), number in zip(rows_of[pair], numbers, strict=True):
             if not (0 < number < low or number > high):
                 continue
             out = section.outlier(number)

@@ -9,18 +9,27 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.db.bulk import insert_rows as insert_rows
+
 #: above this many codes a filter is applied in Python rather than as an IN list
 IN_LIMIT = 5000
 
 
 def _driver_rows(session: Session, sql: str, params: Sequence[Any]) -> list[Any]:
-    """Rows straight from the driver: for the few hot, wide reads of scoring, where the ORM's
-    per-row processing costs more than the query (see bench/ranking.py)."""
+    """Rows (plain tuples) straight from the driver's cursor: for the few hot, wide reads of
+    scoring and of the quality checks of an import, where building SQLAlchemy rows costs more
+    than the query (see bench/ranking.py, bench/bulk_import.py)."""
     conn = session.connection()
     if conn.dialect.name == "sqlite":  # stored as ISO text there; sqlite3's date adapter is deprecated
         params = [p.isoformat() if isinstance(p, date) else p for p in params]
-        return list(conn.exec_driver_sql(sql, tuple(params)).all())
-    return list(conn.exec_driver_sql(sql.replace("?", "%s"), tuple(params)).all())
+    else:
+        sql = sql.replace("?", "%s")
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _in_clause(column: str, codes: Sequence[str] | None) -> tuple[str, list[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -10,7 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.db import facts
-from app.db.repositories._sql import IN_LIMIT
+from app.db.repositories._sql import IN_LIMIT, insert_rows
 from app.db.tables import DataValue
 
 VALUE_COLUMNS = tuple(
@@ -53,9 +54,21 @@ def get_value(session: Session, year: int, region: str, element: str) -> DataVal
     return session.exec(q).first()
 
 
-def insert_values(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(DataValue.__table__.insert(), rows)  # type: ignore[attr-defined]
+#: columns of a new value row, in the order `insert_values` takes them
+NEW_VALUE_COLUMNS = ("region_code", "element", "value_number", "value_text", "comment")
+
+
+def insert_values(
+    session: Session, year: int, rows: Sequence[tuple[Any, ...]], *, source: str, updated_at: datetime
+) -> None:
+    """Append values of `year`, one per row of NEW_VALUE_COLUMNS, in one bulk write."""
+    insert_rows(
+        session,
+        DataValue.__table__,  # type: ignore[attr-defined]
+        NEW_VALUE_COLUMNS,
+        rows,
+        {"year": year, "source": source, "updated_at": updated_at},
+    )
 
 
 def update_values(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -1,0 +1,60 @@
+"""Bulk appends straight to the driver: PostgreSQL `COPY`, SQLite executemany."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.db import watch
+
+
+def insert_rows(
+    session: Session,
+    table: Any,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    constants: dict[str, Any] | None = None,
+) -> None:
+    """Append `rows` (values of `columns`, in order) to `table`, each with the same `constants`.
+
+    For the bulk writes (an import's values and their audit events): each column's bind processing
+    is looked up once and applied only where the column's type has one, and the rows go to the
+    driver in one call, PostgreSQL `COPY` or SQLite's executemany, without SQLAlchemy building a
+    parameter dictionary per row (see bench/bulk_import.py).
+    """
+    if not rows:
+        return
+    session.flush()  # pending ORM changes first, in the order they were made
+    watch.mark(session)  # a write, as one through session.execute would count
+    conn = session.connection()
+    dialect = conn.dialect
+    fixed = dict(constants or {})
+    names = [*columns, *fixed]
+    procs = [(i, p) for i, n in enumerate(columns) if (p := table.c[n].type._cached_bind_processor(dialect))]
+    tail = tuple(
+        p(v) if (p := table.c[n].type._cached_bind_processor(dialect)) else v for n, v in fixed.items()
+    )
+    out: list[tuple[Any, ...]]
+    if procs:
+        out = []
+        for row in rows:
+            cells = list(row)
+            for i, p in procs:
+                if cells[i] is not None:
+                    cells[i] = p(cells[i])
+            out.append((*cells, *tail))
+    else:
+        out = [(*row, *tail) for row in rows]
+    if dialect.name == "postgresql":
+        cursor = conn.connection.cursor()
+        try:
+            with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+                for r in out:
+                    copy.write_row(r)
+        finally:
+            cursor.close()
+        return
+    marks = ", ".join("?" for _ in names)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", out)
