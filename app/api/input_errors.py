@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from app.domain.elements import REGION_LEVELS
 from app.domain.numbers import plain
 from app.domain.problems import REGION_AS_TEXT
 
@@ -156,7 +157,14 @@ def translate(error: Mapping[str, Any]) -> tuple[str, str]:
 
 
 #: Chinese for the domain's own sentences (values, rows, dates), matched on their English text
-_ZH: list[tuple[re.Pattern[str], str]] = [
+_LEVEL_ZH = {lv.code: lv.name_zh for lv in REGION_LEVELS}
+
+
+def _levels_zh(m: re.Match[str]) -> str:
+    return f"{_LEVEL_ZH.get(m[1], m[1])}地区不能隶属于{_LEVEL_ZH.get(m[2], m[2])}地区"
+
+
+_ZH: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"^must be a number$"), "必须是数字"),
     (
         re.compile(r"^(.+) is text with a percent sign: send the number alone, e.g. (\S+) for .+$"),
@@ -204,7 +212,7 @@ _ZH: list[tuple[re.Pattern[str], str]] = [
         "不能为 null；不修改的字段请省略",
     ),
     (re.compile(r"^unknown field$"), "未知字段"),
-    (re.compile(r"^a (\w+) cannot sit under a (\w+)$"), r"\1 级地区不能隶属于 \2 级地区"),
+    (re.compile(r"^a (\w+) cannot sit under a (\w+)$"), _levels_zh),
     (re.compile(r"^unknown scheme (.+)$"), r"未知的指标体系 \1"),
     (re.compile(r"^unknown element in scheme (.+)$"), r"指标体系 \1 中没有这个数据项"),
     (re.compile(r"^unknown subject (.+): expected (.+) code$"), r"未知对象 \1：应为 \2 代码"),

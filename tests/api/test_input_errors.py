@@ -298,3 +298,21 @@ async def test_the_domain_s_own_reasons_come_in_chinese_too(ready: httpx.AsyncCl
     for method, url, body in cases:
         problem = invalid(await ready.request(method, url, json=body))
         assert problem["errors"], url
+
+
+async def test_a_region_under_a_lower_level_is_told_so_in_chinese_by_level_names(
+    ready: httpx.AsyncClient,
+) -> None:
+    """The levels are named as people read them (县级, 省级), not as codes inside a Chinese sentence."""
+    body = {
+        "code": "139900",
+        "name_zh": "测试省",
+        "name_en": "Test",
+        "level": "province",
+        "parent_code": CHANGAN,
+    }
+    r = await ready.post("/regions", json=body)
+    assert r.status_code == 422, r.text
+    [error] = [e for e in r.json()["errors"] if e["field"] == "parent_code"]
+    assert error["reason"] == "a province cannot sit under a county"
+    assert error["reason_zh"] == "省级地区不能隶属于县级地区"
