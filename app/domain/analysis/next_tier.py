@@ -184,7 +184,7 @@ def path_to_next_tier(scheme: Scheme, facts: Facts, region: str | None = None) -
         )
         changes, total, last = changes.merge(move.changes), new_total, move
     if total >= tier.min_score and last is not None and last.trim is not None:
-        changes, steps = _trim(scheme, facts, region, changes, steps, last, tier.min_score)
+        changes, steps = _trim(scheme, facts, region, changes, steps, last, tier)
     verified = rescore(scheme, facts, changes, region)  # the claim is this re-score, nothing else
     reachable = verified.total >= tier.min_score
     text = _path_text(
@@ -253,12 +253,13 @@ def _trim(
     changes: Changes,
     steps: list[Step],
     last: _Move,
-    threshold: Decimal,
+    tier: Tier,
 ) -> tuple[Changes, list[Step]]:
     """Bring the last move's value back toward its value before the move, to the nearest one (in
     its quantum) that still reaches the threshold: bisection, the total being monotone in every
     input (non-decreasing for most rules, non-increasing for a lower-is-better one)."""
     assert last.trim is not None
+    threshold = tier.min_score
     element, start, quantum = last.trim
     high = last.changes.values[element]
     assert isinstance(high, Decimal)
@@ -290,8 +291,8 @@ def _trim(
     nm, a, b = name(el), amount(el, start), amount(el, value)
     verb = Text("提高", "raise") if value >= start else Text("降低", "lower")
     text = Text(
-        f"将{nm.zh}由 {spaced(a.zh)}{verb.zh}到 {b.zh}（恰好达到该类）",
-        f"{verb.en} {nm.en} from {a.en} to {b.en} (just enough for the tier)",
+        f"将{nm.zh}由 {spaced(a.zh)}{verb.zh}到 {b.zh}（恰好达到{tier.name_zh}）",
+        f"{verb.en} {nm.en} from {a.en} to {b.en} (just enough for {tier.name_en})",
     )
     step = Step(last.indicator, text.en, Changes(values={element: value}), t - prev_total, t, text)
     return trimmed, [*steps[:-1], step]
