@@ -31,6 +31,7 @@ import pytest
 
 from app.domain import Facts, SchemeInvalid, load_scheme, score
 from app.domain.analysis import gaps, path_to_next_tier
+from app.domain.analysis.next_tier import gap_context, indicator_ref
 from app.domain.loader import parse_toml
 from tests.conftest import ROOT
 from tests.unit.helpers import award, hebei, platform
@@ -196,3 +197,21 @@ def test_the_bounds_table_is_checked_when_the_scheme_loads() -> None:
     assert SCHEME.elements["agri_industrialization_rate"].max_yearly_change == D("0.2")
     hz = next(t for t in SCHEME.registries["platform"].types if t.code == "high_tech_zone")
     assert hz.max_new_per_year == 1
+
+
+def test_a_tally_move_says_what_the_item_adds_under_the_cap_not_its_full_points() -> None:
+    """服务机构 (cap 6): two national incubators (2 + 2) and a national maker space (1) make 5, so a
+    third national incubator, worth 2, adds 1 point: 6 - 5 (DESIGN.md's points table)."""
+    items = (
+        platform("incubator", "national", "2015-01-01"),
+        platform("incubator", "national", "2016-01-01"),
+        platform("maker_space", "national", "2017-01-01"),
+    )
+    facts = Facts(2020, SMALL, items)  # type: ignore[arg-type]
+    ind = next(i for i in SCHEME.indicators if i.code == "service_institutions")
+    moves = ind.rule.moves(indicator_ref(ind), facts, gap_context(SCHEME, facts))
+    national = next(m for m in moves if m.items[0].level == "national")
+    assert national.items[0].type == "incubator"
+    assert national.text is not None
+    assert national.text.zh.endswith("加 1 分")
+    assert national.text.en.endswith("+1 point")

@@ -272,7 +272,7 @@ class Tally(RuleKind):
                 per_item.append({"type": type_, "level": level, "points_each": pts, "items_to_cap": to_cap})
                 if best is None or pts > best[0]:
                     best = (pts, type_, level)
-                item, gain = ctx.item_text(self.registry, type_, level), points(pts)
+                item, gain = ctx.item_text(self.registry, type_, level), points(min(pts, room))
                 text = Text(
                     f"新增 1 个{item.zh}：{ind.text.zh}加 {gain.zh}（上限 {cap.zh}）",
                     f"one more {item.en}: +{gain.en} before the cap of {cap.en}",
@@ -326,7 +326,8 @@ class Tally(RuleKind):
     def moves(self, ind: IndicatorRef, facts: Facts, ctx: GapContext) -> list[Move]:
         """Per level, one more item of the highest-scoring type that still has room this year
         (the types' yearly limits); a better type out of room is reported as a binding bound."""
-        if min(self._total(facts), self.cap) >= self.cap:
+        left = self.cap - self._total(facts)  # what one more item can add before the cap
+        if left <= ZERO:
             return []
         counted = self._counted(facts)
         rank = {lv: i for i, lv in enumerate(ctx.levels)}  # the scheme lists levels highest first
@@ -342,7 +343,7 @@ class Tally(RuleKind):
                         out_of_room.append(bound)
                     continue
                 at_or_above = sum(1 for i in counted if rank.get(i.level, len(rank)) <= rank[level])
-                item, gain = ctx.item_text(self.registry, type_, level), points(pts)
+                item, gain = ctx.item_text(self.registry, type_, level), points(min(pts, left))
                 text = Text(
                     f"新增 1 个{item.zh}：{ind.text.zh}加 {gain.zh}",
                     f"one more {item.en}: {ind.text.en} +{gain.en}",
