@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from app.domain.elements import REGION_LEVELS
+from app.domain.elements import REGION_LEVEL_BY_CODE
 from app.domain.numbers import plain
 from app.domain.problems import REGION_AS_TEXT
 
@@ -157,11 +157,9 @@ def translate(error: Mapping[str, Any]) -> tuple[str, str]:
 
 
 #: Chinese for the domain's own sentences (values, rows, dates), matched on their English text
-_LEVEL_ZH = {lv.code: lv.name_zh for lv in REGION_LEVELS}
-
-
 def _levels_zh(m: re.Match[str]) -> str:
-    return f"{_LEVEL_ZH.get(m[1], m[1])}地区不能隶属于{_LEVEL_ZH.get(m[2], m[2])}地区"
+    zh = {code: lv.name_zh for code, lv in REGION_LEVEL_BY_CODE.items()}
+    return f"{zh.get(m[1], m[1])}地区不能隶属于{zh.get(m[2], m[2])}地区"
 
 
 _ZH: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [

@@ -19,7 +19,7 @@ from pydantic import (
 
 from app.api.review_schemas import QualityFlagRead, WarningsField
 from app.domain.document import parse_date
-from app.domain.elements import REGION_LEVELS
+from app.domain.elements import REGION_LEVEL_BY_CODE, REGION_LEVELS
 from app.domain.numbers import json_number
 
 T = TypeVar("T")
@@ -192,16 +192,13 @@ class RegionRead(BaseModel):
     @property
     def level_name_zh(self) -> str:
         """the level's Chinese name (省级, 市级, 县级)"""
-        return _REGION_LEVEL_NAMES[self.level][0]
+        return REGION_LEVEL_BY_CODE[self.level].name_zh
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def level_name_en(self) -> str:
         """the level's English name"""
-        return _REGION_LEVEL_NAMES[self.level][1]
-
-
-_REGION_LEVEL_NAMES = {lv.code: (lv.name_zh, lv.name_en) for lv in REGION_LEVELS}
+        return REGION_LEVEL_BY_CODE[self.level].name_en
 
 
 # ----------------------------------------------------------------------------------- periods

@@ -83,6 +83,9 @@ REGION_LEVELS: tuple[Named, ...] = (
     Named("county", "县级", "County", aliases=("县", "区", "县（市、区）", "县级市")),
 )
 
+#: the region levels by code, for their names
+REGION_LEVEL_BY_CODE: dict[str, Named] = {lv.code: lv for lv in REGION_LEVELS}
+
 
 @dataclass(frozen=True)
 class Department(Named):

@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from app.domain.elements import REGION_LEVELS, ElementKind, Named
+from app.domain.elements import REGION_LEVEL_BY_CODE, ElementKind, Named
 from app.domain.rules.base import Reading, Vocabulary, dec, num
 from app.domain.scheme import Scheme
-
-_REGION_LEVELS = {lv.code: lv for lv in REGION_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ def _region(region: RegionNames | None) -> dict[str, Any]:
             "region_level_name_en": None,
             "region_parent": None,
         }
-    level = _REGION_LEVELS.get(region.level)
+    level = REGION_LEVEL_BY_CODE.get(region.level)
     parent = region.parent
     return {
         "region_name_zh": region.name_zh,

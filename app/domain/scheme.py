@@ -25,6 +25,7 @@ from app.domain.elements import (
     RegistryType,
     Value,
 )
+from app.domain.elements import REGION_LEVELS as _REGION_LEVELS
 from app.domain.rules.base import RuleKind
 from app.domain.sources import ElementSource, RatioSource, Source
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 
 #: the levels of the region tree (GB/T 2260): a scheme scores the regions of one of them
-REGION_LEVELS = ("province", "city", "county")
+REGION_LEVELS = tuple(lv.code for lv in _REGION_LEVELS)  # the codes, highest first
 
 
 @dataclass(frozen=True)
