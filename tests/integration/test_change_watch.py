@@ -23,53 +23,23 @@ from app.db.engine import session_scope, writer
 from app.db.tables import Region
 from tests.api.helpers import CHANGAN, seed_period, seed_regions
 from tests.conftest import ADMIN_TOKEN, ROOT
-from tests.integration.test_cli_server import clean_env, free_port
+from tests.integration.server import serving
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 @contextmanager
-def serve(database_url: str, cwd: Path, name: str) -> Iterator[str]:
-    """`innomon serve` on `database_url`, in its own process; yields the API's base URL."""
-    port = free_port()
-    env = {
-        **clean_env(),
-        "PYTHONPATH": str(ROOT),
-        "INNOMON_DATABASE_URL": database_url,
-        "INNOMON_BOOTSTRAP_ADMIN_TOKEN": ADMIN_TOKEN,
-    }
-    log_path = cwd / f"{name}.log"
-    with log_path.open("w", encoding="utf-8") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-            cwd=cwd,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"{name} did not start: {log_path.read_text(encoding='utf-8')}")
-            time.sleep(0.1)
-        yield base + "/api/v1"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+def serve(database_url: str, cwd: Path) -> Iterator[str]:
+    """`innomon serve` on `database_url`, in its own process, once ready; yields the API's base URL."""
+    with serving(cwd, database_url, ready="/readyz") as server:
+        yield server.api
 
 
 @pytest.fixture
 def two_servers(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     with ExitStack() as stack:
-        a = stack.enter_context(serve(database_url, tmp_path, "a"))
-        b = stack.enter_context(serve(database_url, tmp_path, "b"))
+        a = stack.enter_context(serve(database_url, tmp_path))
+        b = stack.enter_context(serve(database_url, tmp_path))
         yield a, b
 
 

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,71 +21,14 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from tests.conftest import ADMIN_TOKEN, ROOT
+from tests.conftest import ADMIN_TOKEN
 from tests.integration import pgcluster
-from tests.integration.test_cli_server import clean_env, free_port
+from tests.integration.server import serving, start, wait_healthy
+from tests.integration.test_cli_server import free_port
 
 pytestmark = pytest.mark.slow
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 YEAR = 2020
-
-
-class Server:
-    def __init__(self, proc: subprocess.Popen[str], base: str) -> None:
-        self.proc = proc
-        self.base = base
-        self.api = f"{base}/api/v1"
-        self.output = ""
-
-    def stop(self, timeout: float = 60) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        self.output += self.proc.communicate(timeout=timeout)[0]
-        return self.proc.returncode
-
-
-def start(cwd: Path, database_url: str, **env: str) -> Server:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        cwd=cwd,
-        env={
-            **clean_env(),
-            "PYTHONPATH": str(ROOT),
-            "INNOMON_DATABASE_URL": database_url,
-            "INNOMON_BOOTSTRAP_ADMIN_TOKEN": ADMIN_TOKEN,
-            **env,
-        },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    return Server(proc, f"http://127.0.0.1:{port}")
-
-
-def wait_healthy(server: Server, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{server.base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            if server.proc.poll() is not None:
-                pytest.fail(f"server exited: {server.proc.communicate()[0]}")
-            time.sleep(0.1)
-    server.stop()
-    pytest.fail(f"server did not start: {server.output}")
-
-
-@contextmanager
-def serving(cwd: Path, database_url: str, **env: str) -> Iterator[Server]:
-    server = start(cwd, database_url, **env)
-    try:
-        wait_healthy(server)
-        yield server
-    finally:
-        rc = server.stop()
-    assert rc == 0, server.output
 
 
 def metric(base: str, name: str, **labels: str) -> float:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,8 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from tests.conftest import ROOT
-from tests.integration.test_cli_server import free_port
+from tests.integration.server import serving
 
 pytestmark = pytest.mark.reliability
 
@@ -65,39 +62,12 @@ ALLOWED = {200, 201, 204, 409}
 @contextmanager
 def served(cwd: Path, database_url: str) -> Iterator[httpx.Client]:
     """`innomon serve` on the test database; yields a client with the bootstrap admin's key."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INNOMON_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        INNOMON_DATABASE_URL=database_url,
-        INNOMON_BOOTSTRAP_ADMIN_TOKEN=TOKEN,
-        INNOMON_LOG_LEVEL="warning",
-    )
-    log = (cwd / "serve.log").open("w", encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        cwd=cwd,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"server did not start: {(cwd / 'serve.log').read_text()}")
-                time.sleep(0.1)
-        with httpx.Client(base_url=f"{base}/api/v1", headers=AUTH, timeout=60) as client:
-            yield client
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+    env = {"INNOMON_BOOTSTRAP_ADMIN_TOKEN": TOKEN, "INNOMON_LOG_LEVEL": "warning"}
+    with (
+        serving(cwd, database_url, **env) as server,
+        httpx.Client(base_url=server.api, headers=AUTH, timeout=60) as client,
+    ):
+        yield client
 
 
 def ok(r: httpx.Response, *statuses: int) -> httpx.Response:
