@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from app.domain.elements import REGION_LEVEL_BY_CODE
+from app.domain.elements import region_level_zh
 from app.domain.numbers import plain
 from app.domain.problems import REGION_AS_TEXT
 
@@ -158,8 +158,7 @@ def translate(error: Mapping[str, Any]) -> tuple[str, str]:
 
 #: Chinese for the domain's own sentences (values, rows, dates), matched on their English text
 def _levels_zh(m: re.Match[str]) -> str:
-    zh = {code: lv.name_zh for code, lv in REGION_LEVEL_BY_CODE.items()}
-    return f"{zh.get(m[1], m[1])}地区不能隶属于{zh.get(m[2], m[2])}地区"
+    return f"{region_level_zh(m[1])}地区不能隶属于{region_level_zh(m[2])}地区"
 
 
 _ZH: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [

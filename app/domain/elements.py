@@ -87,6 +87,12 @@ REGION_LEVELS: tuple[Named, ...] = (
 REGION_LEVEL_BY_CODE: dict[str, Named] = {lv.code: lv for lv in REGION_LEVELS}
 
 
+def region_level_zh(code: str) -> str:
+    """省级, 市级, 县级; an unknown code as it is."""
+    found = REGION_LEVEL_BY_CODE.get(code)
+    return found.name_zh if found else code
+
+
 @dataclass(frozen=True)
 class Department(Named):
     pass

@@ -28,7 +28,7 @@ from app.db import repositories as repo
 from app.db.watch import ChangeWatch, Token, watch_for
 from app.domain import Breakdown, Facts, InvalidInput, Problem, Scheme, score
 from app.domain.analysis import Aggregate, Standing, aggregate
-from app.domain.elements import REGION_LEVEL_BY_CODE, Named
+from app.domain.elements import Named, region_level_zh
 from app.domain.labels import RegionNames, label_breakdown
 from app.domain.numbers import json_number
 from app.domain.plan import plan_for
@@ -47,18 +47,13 @@ from app.services.periods import (
 facts_by_region = facts_reader.region_facts
 
 
-def _level_zh(level: str) -> str:
-    found = REGION_LEVEL_BY_CODE.get(level)
-    return found.name_zh if found else level
-
-
 class LevelMismatch(InvalidInput):
     """A region the scheme does not score: cities and the province get aggregates, not a score."""
 
     def __init__(self, scheme: Scheme, code: str, name_zh: str, level: str) -> None:
         reason = (
             f"scheme {scheme.code} scores {scheme.region_level}-level regions; {code} {name_zh} is a {level}"
-            f" (指标体系 {scheme.code} 评价{_level_zh(scheme.region_level)}地区；{code} {name_zh} 是{_level_zh(level)}地区)"
+            f" (指标体系 {scheme.code} 评价{region_level_zh(scheme.region_level)}地区；{code} {name_zh} 是{region_level_zh(level)}地区)"
         )
         super().__init__([Problem("region", reason)])
         self.reason = reason
@@ -218,7 +213,7 @@ def _ranking_level(scheme: Scheme, level: str | None) -> str:
             Problem(
                 "level",
                 f"scheme {scheme.code} scores {scheme.region_level}-level regions; {level}-level regions "
-                f"are not scored (指标体系 {scheme.code} 只评价{_level_zh(scheme.region_level)}地区)",
+                f"are not scored (指标体系 {scheme.code} 只评价{region_level_zh(scheme.region_level)}地区)",
             )
         ]
     )

@@ -133,11 +133,14 @@ async def test_the_breakdown_carries_its_ranks(data: httpx.AsyncClient) -> None:
 
 
 async def test_cities_and_the_province_get_aggregates_not_a_score(data: httpx.AsyncClient) -> None:
-    for code, name, what in ((SJZ, "石家庄市", "a city"), (HEBEI, "河北省", "a province")):
+    levels = ((SJZ, "石家庄市", "a city", "市级"), (HEBEI, "河北省", "a province", "省级"))
+    for code, name, what, level_zh in levels:
         body = assert_problem(await data.get(f"/scores/2020/{code}"), 422)
         assert (
             f"scheme hebei-county-2019 scores county-level regions; {code} {name} is {what}" in body["detail"]
         )
+        # the same in Chinese, the levels by their names
+        assert f"(指标体系 hebei-county-2019 评价县级地区；{code} {name} 是{level_zh}地区)" in body["detail"]
         assert body["errors"][0]["field"] == "region"
         assert_problem(await data.get(f"/scores/2020/{code}/gaps"), 422)
         assert_problem(await data.get(f"/regions/{code}/trend"), 422)
