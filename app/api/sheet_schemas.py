@@ -13,7 +13,10 @@ class YearValue(BaseModel):
     element: str
     value: int | float | bool | str | None
     comment: str | None
-    source: str = Field(description="name of the key (or loader) that last wrote the value")
+    posted_by: str = Field(description="name of the key (or loader) that last wrote the value")
+    source: str = Field(
+        deprecated=True, description="the same as posted_by (its name in the first release; kept for its clients)"
+    )
     updated_at: datetime
 
 

@@ -327,6 +327,7 @@ def get_value(session: Session, year: int, region: str, element: str) -> dict[st
         "value_label_zh": label_zh,
         "value_label_en": label_en,
         "comment": row.comment,
+        "posted_by": row.source,
         "source": row.source,
         "updated_at": row.updated_at,
         "etag": value_etag(row),
@@ -345,6 +346,7 @@ def region_values(session: Session, year: int, region: str) -> list[dict[str, An
             "value_label_zh": labels[0],
             "value_label_en": labels[1],
             "comment": r[4],
+            "posted_by": r[5],
             "source": r[5],
             "updated_at": r[6],
         }

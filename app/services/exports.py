@@ -77,6 +77,7 @@ def year_values(
             "element": r[1],
             "value": decode(scheme, r[1], r[2], r[3]),
             "comment": r[4],
+            "posted_by": r[5],
             "source": r[5],
             "updated_at": r[6],
         }

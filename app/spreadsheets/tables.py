@@ -431,7 +431,7 @@ def values(body: Mapping[str, Any]) -> list[Table]:
         Column("element_name_zh", "数据项", "text", 30),
         Column("value", "值", "number"),
         Column("comment", "备注", "text", 24),
-        Column("source", "填报者", "text", 16),
+        Column("posted_by", "填报者", "text", 16),
         Column("updated_at", "更新时间", "text", 26),
     ]
     rows = [
@@ -441,7 +441,7 @@ def values(body: Mapping[str, Any]) -> list[Table]:
             names.get(v["element"], v["element"]),
             v["value"],
             v.get("comment"),
-            v.get("source"),
+            v.get("posted_by"),
             v.get("updated_at"),
         ]
         for v in body.get("items", [])

@@ -257,7 +257,8 @@ async def test_audit_trail_is_complete_and_resends_add_nothing(
         await api.get("/audit", params={"element": "public_expenditure", "year": 2020, "region": CHANGAN})
     ).json()
     assert [e["action"] for e in by_element["items"]] == ["create", "delete"]
-    assert (await api.get(f"/data/2020/{CHANGAN}/fiscal_st_expenditure")).json()["source"] == "finance-sjz"
+    posted = (await api.get(f"/data/2020/{CHANGAN}/fiscal_st_expenditure")).json()
+    assert posted["posted_by"] == "finance-sjz" and posted["source"] == "finance-sjz"  # source: the old name
 
 
 async def test_request_id_is_recorded(api: httpx.AsyncClient, world: dict[str, dict[str, str]]) -> None:

@@ -36,7 +36,7 @@ async def test_an_admin_creates_lists_and_revokes_keys(
     w = await api.put(
         f"/data/2020/{CHANGAN}/fiscal_st_expenditure", json={"value": 3000}, headers=bearer(token)
     )
-    assert w.status_code == 201 and w.json()["value"]["source"] == "finance-changan"
+    assert w.status_code == 201 and w.json()["value"]["posted_by"] == "finance-changan"
     assert_problem(
         await api.put(f"/data/2020/{QIAOXI}/fiscal_st_expenditure", json={"value": 1}, headers=bearer(token)),
         403,

@@ -470,6 +470,12 @@ async def test_year_wide_read_is_paginated_and_filtered(
     assert [i["region"] for i in one["items"]] == [CHANGAN]
     assert_problem(await api.get("/data/2020", params={"element": "nope"}), 422)
     assert_problem(await api.get("/data/1999"), 404)
+    # who posted each value: `posted_by` (`source` is its first-release name), the sheet's 填报者 column
+    everything = (await api.get("/data/2020")).json()["items"]
+    assert all(i["posted_by"] == i["source"] != "" for i in everything)
+    sheet = read_csv((await api.get("/data/2020", params={"format": "csv"})).content)
+    assert sheet[0][5] == "posted_by"
+    assert [row[5] for row in sheet[1:]] == [i["posted_by"] for i in everything]
 
 
 @pytest.mark.parametrize(
