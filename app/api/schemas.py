@@ -241,7 +241,8 @@ class ValueRead(BaseModel):
     comment: str | None
     posted_by: str = Field(description="name of the key (or loader) that last wrote the value")
     source: str = Field(
-        deprecated=True, description="the same as posted_by (its name in the first release; kept for its clients)"
+        deprecated=True,
+        description="the same as posted_by (its name in the first release; kept for its clients)",
     )
     updated_at: datetime
 
