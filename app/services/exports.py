@@ -17,6 +17,7 @@ from app.services import data
 from app.services.access import REGISTRY_DEPARTMENTS
 from app.services.audit import Actor
 from app.services.errors import Forbidden, NotFound
+from app.services.paging import page
 from app.services.regions import get_region
 from app.spreadsheets.template import TemplateData, department_elements
 
@@ -90,10 +91,7 @@ def year_values(
         "department": department,
         "parent": parent,
         "element": element,
-        "items": items,
-        "total": len(rows),
-        "limit": limit,
-        "offset": offset,
+        **page(items, len(rows), limit, offset),
     }
 
 

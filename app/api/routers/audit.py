@@ -14,6 +14,7 @@ from app.api.problems import responses
 from app.api.schemas import AuditPage
 from app.db.tables import AuditEvent
 from app.services import audit
+from app.services.paging import page
 from app.spreadsheets import tables
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -112,5 +113,5 @@ def list_audit(
             limit=limit,
             offset=offset,
         )
-        body = {"items": [event_read(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+        body = page([event_read(r) for r in rows], total, limit, offset)
     return exported(request, fmt, body, tables.audit, "审计记录", "audit")

@@ -11,6 +11,7 @@ from app.api.routers.audit import event_read
 from app.api.schemas import AuditPage, BulkResult, BulkValues, RegionValues, ValuePut, ValueRead, ValueWritten
 from app.api.sheet_schemas import YearValues
 from app.services import audit, data, exports, quality
+from app.services.paging import page
 from app.spreadsheets import tables
 
 router = APIRouter(prefix="/data", tags=["data"])
@@ -71,7 +72,7 @@ def value_history(
         rows, total = audit.list_events(
             session, entity="data_value", entity_key=f"{year}/{region}/{element}", limit=limit, offset=offset
         )
-        return {"items": [event_read(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+        return page([event_read(r) for r in rows], total, limit, offset)
 
 
 @router.delete("/{year}/{region}/{element}", status_code=204, responses=responses(404, 409, 412, 422))

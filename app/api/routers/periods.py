@@ -11,6 +11,7 @@ from app.api.review_schemas import PeriodLock
 from app.api.schemas import Page, PeriodPut, PeriodRead
 from app.db.tables import Period
 from app.services import periods
+from app.services.paging import page
 
 router = APIRouter(prefix="/periods", tags=["periods"])
 
@@ -58,7 +59,7 @@ def put_period(
 def list_periods(db: DbDep, limit: Limit = 100, offset: Offset = 0) -> Any:
     with db.read() as session:
         rows, total = periods.list_periods(session, limit, offset)
-        return {"items": [read(p) for p in rows], "total": total, "limit": limit, "offset": offset}
+        return page([read(p) for p in rows], total, limit, offset)
 
 
 @router.get("/{year}", response_model=PeriodRead, responses=responses(404, 422))

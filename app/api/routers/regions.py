@@ -8,6 +8,7 @@ from app.api.deps import ActorDep, DbDep, IfMatch, Limit, Offset, RegionCode
 from app.api.problems import responses
 from app.api.schemas import Level, Page, RegionCreate, RegionRead, RegionUpdate
 from app.services import regions
+from app.services.paging import page
 
 router = APIRouter(prefix="/regions", tags=["regions"])
 
@@ -35,12 +36,7 @@ def list_regions(
         rows, total = regions.list_regions(
             session, parent=parent, level=level, limit=limit, offset=offset, q=q
         )
-        return {
-            "items": [RegionRead.model_validate(r) for r in rows],
-            "total": total,
-            "limit": limit,
-            "offset": offset,
-        }
+        return page([RegionRead.model_validate(r) for r in rows], total, limit, offset)
 
 
 @router.get("/{code}", response_model=RegionRead, responses=responses(404, 422))

@@ -19,6 +19,7 @@ from app.api.schemas import (
 from app.db.tables import Award, Platform
 from app.domain import Scheme
 from app.services import registry
+from app.services.paging import page
 
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
@@ -97,7 +98,7 @@ def build(
             )
             scheme = registry_scheme(session, settings)
             items = [_read(r, scheme) for r in rows]
-            return {"items": items, "total": total, "limit": limit, "offset": offset}
+            return page(items, total, limit, offset)
 
     @router.get("/{item_id}", response_model=read, responses=responses(404, 422), name="get")
     def get_item(item_id: ItemId, db: DbDep, settings: SettingsDep, response: Response) -> Any:

@@ -11,6 +11,7 @@ from app.domain import Scheme
 from app.domain.loader import plain
 from app.domain.numbers import json_number
 from app.services import schemes
+from app.services.paging import page
 
 router = APIRouter(prefix="/schemes", tags=["schemes"])
 
@@ -94,12 +95,7 @@ def detail(s: Scheme) -> dict[str, Any]:
 def list_schemes(db: DbDep, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     with db.read() as session:
         all_ = schemes.list_schemes(session)
-    return {
-        "items": [summary(s) for s in all_[offset : offset + limit]],
-        "total": len(all_),
-        "limit": limit,
-        "offset": offset,
-    }
+    return page([summary(s) for s in all_[offset : offset + limit]], len(all_), limit, offset)
 
 
 @router.get("/{code}", response_model=SchemeDetail, responses=responses(404, 422))

@@ -17,6 +17,7 @@ from app.domain import InvalidInput, Problem
 from app.domain.numbers import json_number
 from app.domain.targets import parse_threshold
 from app.services import schemes, targets
+from app.services.paging import page
 from app.spreadsheets import tables
 
 router = APIRouter(prefix="/targets", tags=["targets"])
@@ -182,10 +183,7 @@ def get_progress(
         body = {
             "year": year,
             "region": region,
-            "items": items,
-            "total": total,
-            "limit": limit,
-            "offset": offset,
+            **page(items, total, limit, offset),
         }
     return exported(request, fmt, body, tables.progress, "目标进度", "targets-progress")
 
@@ -232,7 +230,7 @@ def list_targets(
 ) -> Any:
     with db.read() as session:
         rows, total = targets.list_targets(session, region=region, kind=kind, limit=limit, offset=offset)
-        return {"items": [read(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+        return page([read(r) for r in rows], total, limit, offset)
 
 
 @router.get("/{target_id}", response_model=TargetRead, responses=responses(404, 422))
