@@ -36,21 +36,21 @@ def _places(session: Session, published_year: int | None = None) -> dict[str, Pl
 
     With `published_year`, the regions of that year's snapshot are named and placed as they were
     when it was published; the others as they are now."""
-    rows = {r[0]: r for r in repo.region_rows(session, None, None)}
+    rows = {r.code: r for r in repo.region_rows(session, None, None)}
     if published_year is not None:
         for p in published_regions(session, published_year).values():
-            rows[p.code] = (p.code, p.name_zh, p.name_en, p.level, p.parent_code)
+            rows[p.code] = repo.RegionRow(p.code, p.name_zh, p.name_en, p.level, p.parent_code)
 
     def city(code: str) -> str | None:
         seen = 0
         current: str | None = code
         while current is not None and current in rows and seen < 10:
-            if rows[current][3] == "city":
+            if rows[current].level == "city":
                 return current
-            current, seen = rows[current][4], seen + 1
+            current, seen = rows[current].parent_code, seen + 1
         return None
 
-    return {c: Place(c, r[1], r[2], city(c)) for c, r in rows.items()}
+    return {c: Place(c, r.name_zh, r.name_en, city(c)) for c, r in rows.items()}
 
 
 def _stored(session: Session, year: int, region: str, scheme: Scheme) -> tuple[Breakdown, str]:
@@ -292,13 +292,13 @@ def completeness(session: Session, year: int, parent: str | None, level: str | N
     codes = scope_codes(session, parent)
     if period.status == PUBLISHED:  # the regions, names and tree of the year as published
         regions = [
-            (p.code, p.name_zh, p.name_en, p.level, p.parent_code)
+            repo.RegionRow(p.code, p.name_zh, p.name_en, p.level, p.parent_code)
             for p in published_regions(session, year).values()
             if p.under(parent) and (level is None or p.level == level)
         ]
     else:
         regions = repo.region_rows(session, codes, level)
-    wanted = [r[0] for r in regions]
+    wanted = [r.code for r in regions]
     received: dict[str, set[str]] = {c: set() for c in wanted}
     for code, element, _, _ in repo.scoring_values(session, year, wanted):
         if code in received and element in scheme.elements:

@@ -144,7 +144,11 @@ def _ready(session: Session, year: int, region: str) -> None:
     period = repo.get_period(session, year)
     assert period is not None
     scheme = schemes.get_scheme(session, period.scheme_code)
-    values = {r[1]: r[2] for r in repo.values_of(session, year, [region]) if r[2] is not None}
+    values = {
+        r.element: r.value_number
+        for r in repo.values_of(session, year, [region])
+        if r.value_number is not None
+    }
     for b in dq.breaches([r for r in scheme.consistency if r.severity == "error"], values):
         problems.append(
             Problem(
@@ -254,7 +258,7 @@ def list_approvals(session: Session, year: int, parent: str | None) -> dict[str,
     if period is None:
         raise NotFound("period", year)
     regions = repo.region_rows(session, scope_codes(session, parent), SCORED_LEVEL)
-    stored = review.approvals_of(session, year, [r[0] for r in regions])
+    stored = review.approvals_of(session, year, [r.code for r in regions])
     items = [approval_read(stored.get(code), zh, en, up, code) for code, zh, en, _, up in regions]
     counts = {s: sum(i["state"] == s for i in items) for s in ("draft", "submitted", "approved", "accepted")}
     return {"year": year, "parent": parent, "period_status": period.status, "counts": counts, "items": items}
@@ -266,7 +270,7 @@ def list_approvals(session: Session, year: int, parent: str | None) -> dict[str,
 def require_accepted(session: Session, year: int, force: bool, reason: str | None, actor: Actor) -> None:
     """Before a year is published: every county-level region accepted, or `force` with a reason
     (audited, naming the regions that were not accepted)."""
-    regions = [r[0] for r in repo.region_rows(session, None, SCORED_LEVEL)]
+    regions = [r.code for r in repo.region_rows(session, None, SCORED_LEVEL)]
     stored = review.approvals_of(session, year, regions)
     pending = [(c, stored[c].state if c in stored else "draft") for c in regions]
     pending = [(c, s) for c, s in pending if s != "accepted"]

@@ -338,19 +338,21 @@ def region_values(session: Session, year: int, region: str) -> list[dict[str, An
     scheme = period_scheme(session, year)
     get_region(session, region)
     order = {code: i for i, code in enumerate(scheme.elements)}
-    rows = sorted(repo.values_of(session, year, [region]), key=lambda r: (order.get(r[1], len(order)), r[1]))
+    rows = sorted(
+        repo.values_of(session, year, [region]), key=lambda r: (order.get(r.element, len(order)), r.element)
+    )
     return [
         {
-            "element": r[1],
+            "element": r.element,
             "value": value,
             "value_label_zh": labels[0],
             "value_label_en": labels[1],
-            "comment": r[4],
-            "posted_by": r[5],
-            "source": r[5],
-            "updated_at": r[6],
+            "comment": r.comment,
+            "posted_by": r.posted_by,
+            "source": r.posted_by,
+            "updated_at": r.updated_at,
         }
         for r in rows
-        for value in [decode(scheme, r[1], r[2], r[3])]
-        for labels in [value_labels(scheme, r[1], value)]
+        for value in [decode(scheme, r.element, r.value_number, r.value_text)]
+        for labels in [value_labels(scheme, r.element, value)]
     ]

@@ -69,18 +69,18 @@ def year_values(
     }
     order = {code: i for i, code in enumerate(scheme.elements)}
     rows = sorted(
-        (r for r in repo.values_of(session, year, codes) if r[1] in wanted),
-        key=lambda r: (r[0], order.get(r[1], len(order))),
+        (r for r in repo.values_of(session, year, codes) if r.element in wanted),
+        key=lambda r: (r.region_code, order.get(r.element, len(order))),
     )
     items = [
         {
-            "region": r[0],
-            "element": r[1],
-            "value": decode(scheme, r[1], r[2], r[3]),
-            "comment": r[4],
-            "posted_by": r[5],
-            "source": r[5],
-            "updated_at": r[6],
+            "region": r.region_code,
+            "element": r.element,
+            "value": decode(scheme, r.element, r.value_number, r.value_text),
+            "comment": r.comment,
+            "posted_by": r.posted_by,
+            "source": r.posted_by,
+            "updated_at": r.updated_at,
         }
         for r in rows[offset : offset + limit]
     ]
@@ -136,9 +136,9 @@ def template_data(
     regions = repo.regions_in(session, codes, TEMPLATE_LEVEL)
     region_codes = [r.code for r in regions]
     values = {
-        (r[0], r[1]): v
+        (r.region_code, r.element): v
         for r in repo.values_of(session, year, region_codes)
-        for v in [decode(scheme, r[1], r[2], r[3])]
+        for v in [decode(scheme, r.element, r.value_number, r.value_text)]
         if v is not None
     }
     registries: dict[str, list[dict[str, Any]]] = {}

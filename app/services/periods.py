@@ -215,9 +215,9 @@ class PublishedRegion:
         return parent is None or parent in self.ancestors
 
 
-def _region_states(rows: Sequence[Any]) -> dict[str, PublishedRegion]:
-    """(code, name_zh, name_en, level, parent_code) rows as regions with their ancestor chains."""
-    parents = {r[0]: r[4] for r in rows}
+def _region_states(rows: Sequence[repo.RegionRow]) -> dict[str, PublishedRegion]:
+    """Regions with their ancestor chains."""
+    parents = {r.code: r.parent_code for r in rows}
     out = {}
     for code, name_zh, name_en, level, parent_code in rows:
         chain: list[str] = []

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from app.db import repositories as repo
 from app.db import review
+from app.db.repositories import RegionRow
 from app.db.tables import Period
 from app.db.types import utcnow
 
@@ -40,18 +41,21 @@ def _rate(counts: Mapping[str, int]) -> float | None:
 def assess(
     session: Session,
     period: Period,
-    regions: Sequence[Any],
+    regions: Sequence[RegionRow],
     parts: Mapping[str, Sequence[Any]],
 ) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[str, Any]]:
     """Per (region, department): `on_time` (true, false, or null while pending or with no due date)
     and `arrived_at`; and the on-time counts and rates per department and per city (the region's
-    parent). `regions` are (code, name_zh, name_en, level, parent_code) rows; `parts` the
+    parent). `regions` are `RegionRow`s; `parts` the
     completeness report's department parts of each region (department, expected, received, missing)."""
     due = period.due_on
     end = deadline(due) if due is not None else None
     now = utcnow()
     arrivals = review.value_arrivals(session, period.year) if due is not None else {}
-    stored = {(r[0], r[1]): r[6] for r in repo.values_of(session, period.year, [r[0] for r in regions])}
+    stored = {
+        (r.region_code, r.element): r.updated_at
+        for r in repo.values_of(session, period.year, [r.code for r in regions])
+    }
     per: dict[tuple[str, str], dict[str, Any]] = {}
     zero = {"on_time": 0, "late": 0, "pending": 0}
     by_dept: dict[str, dict[str, int]] = {}
@@ -73,7 +77,7 @@ def assess(
             by_dept.setdefault(p.department, dict(zero))[outcome] += 1
             if parent is not None:
                 by_city.setdefault(parent, dict(zero))[outcome] += 1
-    names = {r[0]: (r[1], r[2]) for r in repo.region_rows(session, sorted(by_city), None)}
+    names = {r.code: (r.name_zh, r.name_en) for r in repo.region_rows(session, sorted(by_city), None)}
     summary = {
         "due_on": due,
         "deadline": end,

@@ -92,7 +92,7 @@ def _landing_context(db: Database) -> dict[str, Any]:
         cities = repo.region_rows(session, None, "city")
     return {
         "periods": [{"year": p.year, "round_label": p.round_label} for p in periods],
-        "cities": [{"code": c[0], "name_zh": c[1], "name_en": c[2]} for c in cities],
+        "cities": [{"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en} for c in cities],
     }
 
 

@@ -4,10 +4,12 @@ return rows. Keys, audit, snapshots, review and the facts read model have their 
 from app.db.repositories._sql import IN_LIMIT
 from app.db.repositories.periods import bump_periods, get_period, list_periods, lock_periods, published_years
 from app.db.repositories.regions import (
+    RegionRow,
     all_regions,
     existing_region_codes,
     get_region,
     list_regions,
+    region_rows,
     regions_in,
     subtree_codes,
 )
@@ -17,13 +19,13 @@ from app.db.repositories.registry import (
     find_award,
     find_platform,
     list_items,
-    region_rows,
     scoring_items,
 )
 from app.db.repositories.schemes import get_scheme_row, list_scheme_rows
 from app.db.repositories.targets import find_target, list_targets
 from app.db.repositories.values import (
     VALUE_COLUMNS,
+    StoredValueRow,
     get_value,
     insert_values,
     scoring_values,
@@ -34,6 +36,8 @@ from app.db.repositories.values import (
 __all__ = [
     "IN_LIMIT",
     "VALUE_COLUMNS",
+    "RegionRow",
+    "StoredValueRow",
     "active_platform_filter",
     "all_regions",
     "award_year_filter",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from app.db.repositories._sql import IN_LIMIT
+from app.db.repositories._sql import IN_LIMIT, _driver_rows, _in_clause, _keep
 from app.db.tables import Region
 
 
@@ -72,3 +72,26 @@ def regions_in(session: Session, codes: Sequence[str] | None, level: str | None)
 
 def all_regions(session: Session) -> Sequence[Region]:
     return session.exec(select(Region).order_by(col(Region.code))).all()
+
+
+class RegionRow(NamedTuple):
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    parent_code: str | None
+
+
+def region_rows(session: Session, codes: Sequence[str] | None, level: str | None) -> list[RegionRow]:
+    """The regions `codes` (all when None) at `level` (any when None), by code, as driver rows made
+    typed: a ranking reads thousands of them, so no ORM objects."""
+    clause, params = _in_clause("code", codes)
+    if level is not None:
+        clause += " AND level = ?"
+        params.append(level)
+    rows = _driver_rows(
+        session,
+        f"SELECT code, name_zh, name_en, level, parent_code FROM region WHERE 1 = 1{clause} ORDER BY code",
+        params,
+    )
+    return [RegionRow._make(r) for r in _keep(rows, codes)]

@@ -10,7 +10,6 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from app.db import facts
-from app.db.repositories._sql import _driver_rows, _in_clause, _keep
 from app.db.tables import Award, Platform
 
 
@@ -57,20 +56,6 @@ def scoring_items(
         facts.item_facts(session, "platform", year, region_codes),
         facts.item_facts(session, "award", year, region_codes),
     )
-
-
-def region_rows(session: Session, codes: Sequence[str] | None, level: str | None) -> list[Any]:
-    """(code, name_zh, name_en, level, parent_code) of regions, by code."""
-    clause, params = _in_clause("code", codes)
-    if level is not None:
-        clause += " AND level = ?"
-        params.append(level)
-    rows = _driver_rows(
-        session,
-        f"SELECT code, name_zh, name_en, level, parent_code FROM region WHERE 1 = 1{clause} ORDER BY code",
-        params,
-    )
-    return _keep(rows, codes)
 
 
 def find_platform(session: Session, region: str, type_: str, level: str, name: str) -> Platform | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, Protocol, cast
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
@@ -14,32 +15,45 @@ from app.db import facts
 from app.db.repositories._sql import IN_LIMIT, insert_rows
 from app.db.tables import DataValue
 
-VALUE_COLUMNS = tuple(
-    col(c)
-    for c in (
-        DataValue.region_code,
-        DataValue.element,
-        DataValue.value_number,
-        DataValue.value_text,
-        DataValue.comment,
-        DataValue.source,
-        DataValue.updated_at,
-        DataValue.id,
-    )
+VALUE_COLUMNS: tuple[Any, ...] = (
+    col(DataValue.region_code),
+    col(DataValue.element),
+    col(DataValue.value_number),
+    col(DataValue.value_text),
+    col(DataValue.comment),
+    col(DataValue.source).label("posted_by"),  # the column's first name; posted_by is the word
+    col(DataValue.updated_at),
+    col(DataValue.id),
 )
 
 
-def values_of(session: Session, year: int, region_codes: Sequence[str] | None) -> list[Any]:
-    """(region_code, element, value_number, value_text, comment, source, updated_at, id) rows."""
+class StoredValueRow(Protocol):
+    """A stored value as `values_of` reads it: the driver's row, read by these names (or, in the
+    hot loops of an import, by position in this order)."""
+
+    region_code: str
+    element: str
+    value_number: Decimal | None
+    value_text: str | None
+    comment: str | None
+    posted_by: str
+    updated_at: datetime
+    id: int
+
+    def __getitem__(self, index: int) -> Any: ...
+
+
+def values_of(session: Session, year: int, region_codes: Sequence[str] | None) -> list[StoredValueRow]:
+    """The stored values of `year` of the regions `region_codes` (all when None), unordered."""
     q = sa_select(*VALUE_COLUMNS).where(col(DataValue.year) == year)
     small = region_codes is not None and len(region_codes) <= IN_LIMIT
     if region_codes is not None and small:
         q = q.where(col(DataValue.region_code).in_(region_codes))
-    rows = list(session.execute(q).all())
+    rows = cast(list[StoredValueRow], list(session.execute(q).all()))
     if region_codes is None or small:
         return rows
     keep = set(region_codes)
-    return [r for r in rows if r[0] in keep]
+    return [r for r in rows if r.region_code in keep]
 
 
 def scoring_values(session: Session, year: int, region_codes: Sequence[str] | None) -> list[facts.ValueFact]:

@@ -80,7 +80,7 @@ class _Facts:
         key = (year, region)
         if key not in self.items:
             platforms, awards = repo.scoring_items(self.session, year, [region])
-            self.items[key] = [(r[1], r[2]) for r in (*platforms, *awards)]
+            self.items[key] = [(r.type, r.level) for r in (*platforms, *awards)]
         return count_items(scheme, self.items[key], types, level)
 
 
