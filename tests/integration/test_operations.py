@@ -45,7 +45,8 @@ def prepare(database_url: str, counties: int) -> list[str]:
     through the services, as bench/ does); returns the county codes."""
     from app.db import migrate
     from app.db.engine import make_engine, session_scope, writer
-    from app.demo import DEMO_SCHEME, synthetic_parent_rows, synthetic_regions
+    from app.demo.dataset import DEMO_SCHEME
+    from app.demo.regions import synthetic_parent_rows, synthetic_regions
     from app.services.periods import put_period
     from app.services.regions import import_regions
     from app.services.schemes import sync_builtin_schemes
@@ -79,7 +80,7 @@ def count_values(database_url: str) -> int:
 
 
 def bulk_rows(codes: list[str], n: int) -> list[dict[str, Any]]:
-    from app.demo import generate
+    from app.demo.dataset import generate
 
     rows = [
         {"region": ry.region, "element": e, "value": v}
