@@ -15,7 +15,8 @@ older than the database:
   other hosts a moment after the writer's commit returns, so processes on one host also share a
   counter in a small memory-mapped file that a writer increments *after its commit returns and
   before it answers*: a worker of the same host (`uvicorn --workers N`, the CLI) sees the change
-  at once, strictly. A heartbeat thread makes a round trip on the listening connection every
+  at once, strictly; and the writing process counts its own commits, so it reads its own write at
+  once even without that file. A heartbeat thread makes a round trip on the listening connection every
   HEARTBEAT_EVERY seconds; when none succeeded within ALIVE_FOR (a stalled server, a parted
   network: silence that must not pass for "nothing committed"), or the connection is down or busy
   with the heartbeat, the token is "unknown" (None) and the read probes the database, as it would
@@ -100,9 +101,23 @@ def _after_commit(session: Session) -> None:
     if session.info.pop(_WROTE, False) and _is_postgres(session):
         bind = session.get_bind()
         engine = bind if isinstance(bind, Engine) else bind.engine
-        counter = SharedCounter.for_url(str(engine.url))
-        if counter is not None:
-            counter.bump()
+        _committed(str(engine.url))
+
+
+#: commits of this process that wrote (PostgreSQL): part of every token, so the writing process
+#: reads its own write at once even with no same-host counter and before its notification arrives
+_local_commits = 0
+_local_lock = threading.Lock()
+
+
+def _committed(url: str) -> None:
+    """After a commit that wrote returns: this process's count, then the same-host counter."""
+    global _local_commits
+    with _local_lock:
+        _local_commits += 1
+    counter = SharedCounter.for_url(url)
+    if counter is not None:
+        counter.bump()
 
 
 def _after_rollback(session: Session) -> None:
@@ -319,7 +334,7 @@ class PostgresWatch(ChangeWatch):
             if pgconn.status != 0:  # CONNECTION_OK
                 self._drop_locked()
                 return None
-            return (self.epoch, self.received, shared)
+            return (self.epoch, self.received, shared, _local_commits)
         finally:
             self.lock.release()
 

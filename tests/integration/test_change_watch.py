@@ -115,6 +115,28 @@ def test_the_token_changes_with_a_commit_of_another_process(engine: Engine, data
     changes.close()
 
 
+def test_the_writing_process_reads_its_own_commit_at_once(engine: Engine) -> None:
+    """PostgreSQL with no same-host counter (its file could not be made) and the notification not
+    arrived yet: a commit of this process moves its token before commit() returns, so this process
+    never serves what it cached before its own write (a revoked key, an old breakdown)."""
+    changes = watch.watch_for(engine)
+    if not isinstance(changes, watch.PostgresWatch):
+        pytest.skip("the SQLite watch reads a local file")
+    changes.shared = None
+    settled(changes)
+    changes.stopped.set()  # no heartbeat from here on; the connection stays
+    assert changes.beating is not None
+    changes.beating.join(timeout=10)
+    changes.conn.execute(f"UNLISTEN {watch.CHANNEL}")  # the notification stays on its way
+    changes.alive_at = time.monotonic()  # trusted for ALIVE_FOR seconds from now
+    before = changes.token()
+    assert before is not None
+    with session_scope(writer(engine)) as session:
+        session.add(Region(code="139903", name_zh="测试县", name_en="Test County", level="county"))
+    assert changes.token() not in (before, None)
+    changes.close()
+
+
 def test_a_silent_listener_is_not_trusted(engine: Engine) -> None:
     """PostgreSQL: without a recent answer on the listening connection (a stalled server, a parted
     network), the token is unknown and reads ask the database."""
