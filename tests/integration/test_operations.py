@@ -299,7 +299,10 @@ def test_a_stalled_database_never_freezes_the_process(tmp_path: Path, cluster: p
 
         frozen = cluster.freeze()
         try:
-            time.sleep(5.5)  # the cached key expires: the next request with it looks it up again
+            # past the change listener's trust (watch.ALIVE_FOR after the last heartbeat it sent
+            # before the freeze): the cached key and breakdown are no longer served, the next
+            # request looks them up again
+            time.sleep(5.5)
             in_flight = [
                 threading.Thread(target=timed, args=("breakdown", "GET", score), kwargs={"headers": AUTH}),
                 threading.Thread(
