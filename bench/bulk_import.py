@@ -7,7 +7,7 @@
 Sets up a fresh database (an SQLite file in a temporary directory, or the PostgreSQL database named
 in --database-url, created and dropped by this script) with the services: migrations, the built-in
 scheme, the synthetic parent and --regions synthetic counties (app.services.regions.import_regions),
-and the periods (app.services.periods.put_period). The values come from app.demo.generate
+and the periods (app.services.periods.put_period). The values come from app.demo.dataset.generate
 (17 elements per region-year, plus other_award_points for about a third of the regions).
 
 Then it times, batch by batch (--batch rows per call, each batch in its own transaction):
@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     from app.db.engine import make_engine, session_scope, writer
     from app.db.tables import DataValue, metadata
     from app.db.types import utcnow
-    from app.demo import DEMO_SCHEME, generate, synthetic_parent_rows, synthetic_regions
+    from app.demo.dataset import DEMO_SCHEME, generate
+    from app.demo.regions import synthetic_parent_rows, synthetic_regions
     from app.services.audit import Actor, Principal
     from app.services.data import ValueRow, encode, import_values
 

@@ -5,8 +5,8 @@
 
 Sets up a fresh database (an SQLite file in a temporary directory, or the PostgreSQL database named
 in --database-url, created and dropped by this script): migrations, the built-in scheme, --large
-synthetic counties under the synthetic parent 990000 (app.demo.synthetic_regions) and --small more
-under a second fake province 980000, periods for --years, values from app.demo.generate imported
+synthetic counties under the synthetic parent 990000 (app.demo.regions.synthetic_regions) and --small more
+under a second fake province 980000, periods for --years, values from app.demo.dataset.generate imported
 through app.services.data.import_values, and the generated registry items (platforms and awards)
 inserted in bulk into their tables.
 
@@ -67,7 +67,8 @@ def load(engine: Any, large: int, small: int, years: list[int]) -> int:
     from app.db.engine import session_scope, writer
     from app.db.tables import Award, Platform
     from app.db.types import utcnow
-    from app.demo import DEMO_SCHEME, generate, synthetic_parent_rows, synthetic_regions
+    from app.demo.dataset import DEMO_SCHEME, generate
+    from app.demo.regions import synthetic_parent_rows, synthetic_regions
     from app.services.audit import Actor, Principal
     from app.services.data import ValueRow, import_values
     from app.services.periods import put_period

@@ -2,8 +2,8 @@
 
     python bench/robustness.py [--draws 1000] [--reps 5] [--sizes 167,3000]
 
-For each size: synthetic regions (app.demo.synthetic_regions) with one data year of generated facts
-(app.demo.generate), held in memory (no database). Timed, median of --reps runs:
+For each size: synthetic regions (app.demo.regions.synthetic_regions) with one data year of generated facts
+(app.demo.dataset.generate), held in memory (no database). Timed, median of --reps runs:
 
 - prepare: exact totals of every region from the domain engine (as a ranking computes them) and
   app.robustness.extract.extract (every region scored with explanations, arrays built);
@@ -45,7 +45,8 @@ def main() -> int:
 
     import numpy as np
 
-    from app.demo import DEMO_SCHEME, generate, synthetic_regions
+    from app.demo.dataset import DEMO_SCHEME, generate
+    from app.demo.regions import synthetic_regions
     from app.domain import Facts, RegistryItem, builtin_scheme, score
     from app.robustness.extract import extract
     from app.robustness.model import Noise, uncertainty

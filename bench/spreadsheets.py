@@ -6,7 +6,7 @@
 
 Sets up a fresh database (SQLite in a temporary directory, or the PostgreSQL database named, created
 and dropped by this script): migrations, the built-in scheme, --regions synthetic counties, period
-2020, and app.demo.generate's values for 2020 (17 elements per region).
+2020, and app.demo.dataset.generate's values for 2020 (17 elements per region).
 
 Times, --rounds rounds each, and prints each median:
 1. template: app.services.exports.template_data + build_template for each department (goal <= 1 s);
@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.db import migrate
     from app.db.engine import make_engine, session_scope, writer
-    from app.demo import DEMO_SCHEME, generate, synthetic_parent_rows, synthetic_regions
+    from app.demo.dataset import DEMO_SCHEME, generate
+    from app.demo.regions import synthetic_parent_rows, synthetic_regions
     from app.services import exports, imports
     from app.services.audit import Actor, Principal
     from app.services.data import ValueRow, import_values

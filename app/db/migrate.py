@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 import migrations
+from app.db import watch
 
 #: key of the PostgreSQL advisory lock held while migrating, so that of several replicas starting
 #: at once exactly one migrates and the others wait, then find the schema at head
@@ -50,6 +51,9 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
             command.upgrade(cfg, revision)
             conn.commit()
             after = MigrationContext.configure(conn).get_current_revision()
+            if after != before:
+                # a migration may rewrite rows that running processes have cached
+                watch.announce(conn)
         finally:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})

@@ -15,14 +15,19 @@ older than the database:
   other hosts a moment after the writer's commit returns, so processes on one host also share a
   counter in a small memory-mapped file that a writer increments *after its commit returns and
   before it answers*: a worker of the same host (`uvicorn --workers N`, the CLI) sees the change
-  at once, strictly. A heartbeat thread makes a round trip on the listening connection every
-  HEARTBEAT_EVERY seconds; when none succeeded within ALIVE_FOR (a stalled server, a parted
-  network: silence that must not pass for "nothing committed"), or the connection is down or busy
-  with the heartbeat, the token is "unknown" (None) and the read probes the database, as it would
-  with no cache.
+  at once, strictly; and the writing process counts its own commits, so it reads its own write at
+  once even without that file. A heartbeat thread makes a round trip on the listening connection
+  every HEARTBEAT_EVERY seconds; when none asked within the last ALIVE_FOR seconds was answered (a
+  stalled server, a parted network: silence that must not pass for "nothing committed"), or the
+  connection is down or busy with the heartbeat, the token is "unknown" (None) and the read probes
+  the database, as it would with no cache.
 
 Writes are noticed by session events, not by each caller: any flush or INSERT/UPDATE/DELETE run
-through a session marks it, `before_commit` sends the NOTIFY, `after_commit` bumps the counter.
+through a session marks it, `before_commit` sends the NOTIFY, `after_commit` bumps the counters;
+a savepoint rolled back keeps the mark of what came before it. A write that bypasses the ORM
+marks the session itself (`mark`: the bulk COPY); one made on a bare connection (the migrations)
+is announced with `announce`. SQL run through a session as text is not noticed: write through
+the ORM or Core constructs.
 """
 
 from __future__ import annotations
@@ -41,8 +46,8 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import Engine, event, text
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 log = logging.getLogger("innomon.watch")
 
@@ -100,13 +105,41 @@ def _after_commit(session: Session) -> None:
     if session.info.pop(_WROTE, False) and _is_postgres(session):
         bind = session.get_bind()
         engine = bind if isinstance(bind, Engine) else bind.engine
-        counter = SharedCounter.for_url(str(engine.url))
-        if counter is not None:
-            counter.bump()
+        _committed(str(engine.url))
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_WROTE, None)
+#: commits of this process that wrote (PostgreSQL): part of every token, so the writing process
+#: reads its own write at once even with no same-host counter and before its notification arrives
+_local_commits = 0
+_local_lock = threading.Lock()
+
+
+def _committed(url: str) -> None:
+    """After a commit that wrote returns: this process's count, then the same-host counter."""
+    global _local_commits
+    with _local_lock:
+        _local_commits += 1
+    counter = SharedCounter.for_url(url)
+    if counter is not None:
+        counter.bump()
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # the whole transaction ended (committed, rolled back, or closed without either); a savepoint
+    # rolled back (begin_nested) leaves the mark of what was written before it, for the commit
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def announce(connection: Connection) -> None:
+    """Count writes committed on a connection outside a session (the migrations): a NOTIFY in a
+    transaction of its own, then the counters, as a session's commit does. PostgreSQL only (a
+    SQLite commit moves the file's data_version by itself)."""
+    if connection.dialect.name != "postgresql":
+        return
+    connection.execute(text(f"NOTIFY {CHANNEL}"))
+    connection.commit()
+    _committed(str(connection.engine.url))
 
 
 _installed = threading.Lock()
@@ -123,7 +156,7 @@ def install() -> None:
         event.listen(Session, "do_orm_execute", _do_orm_execute)
         event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
+        event.listen(Session, "after_transaction_end", _after_transaction_end)
         _done = True
 
 
@@ -259,6 +292,7 @@ class PostgresWatch(ChangeWatch):
             driver.autocommit = True
             # notifications that arrive during the heartbeat's round trip are counted here
             driver.add_notify_handler(self._notified)
+            asked = time.monotonic()
             driver.execute(f"LISTEN {CHANNEL}")
         except Exception as exc:  # the database is down: reads probe until it is back
             log.warning("change listener not connected: %s", exc)
@@ -268,7 +302,7 @@ class PostgresWatch(ChangeWatch):
             # token taken before it differ from every token taken after
             self.conn = driver
             self.epoch += 1
-            self.alive_at = time.monotonic()
+            self.alive_at = asked
 
     def _notified(self, _notify: object) -> None:
         self.received += 1  # called by psycopg inside execute(), with the lock held
@@ -286,12 +320,15 @@ class PostgresWatch(ChangeWatch):
             with self.lock:
                 if self.conn is None:
                     continue
+                asked = time.monotonic()
                 try:
                     self.conn.execute("SELECT 1")
                 except Exception:
                     self._drop_locked()
                     continue
-                self.alive_at = time.monotonic()
+                # an answer proves the server alive when it was asked, not when the answer was
+                # read: a thread that reads it late (a loaded host) must not stretch the trust
+                self.alive_at = asked
 
     def _drop_locked(self) -> None:
         if self.conn is not None:
@@ -319,7 +356,7 @@ class PostgresWatch(ChangeWatch):
             if pgconn.status != 0:  # CONNECTION_OK
                 self._drop_locked()
                 return None
-            return (self.epoch, self.received, shared)
+            return (self.epoch, self.received, shared, _local_commits)
         finally:
             self.lock.release()
 

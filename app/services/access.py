@@ -196,10 +196,6 @@ class Authenticator:
                 self.cache[h] = (before, principal)
         return principal
 
-    def forget(self) -> None:
-        with self.lock:
-            self.cache.clear()
-
 
 # ------------------------------------------------------------------------------ permissions
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Engine
 
 from app.db.engine import session_scope, writer
-from app.demo import DEMO_LABEL, DEMO_SCHEME, generate
+from app.demo.dataset import DEMO_LABEL, DEMO_SCHEME, generate
 from app.services import periods, regions, registry, schemes
 from app.services.audit import DEMO_ACTOR_NAME, Actor, Principal
 from app.services.data import ValueRow, import_values

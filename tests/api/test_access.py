@@ -181,7 +181,7 @@ async def test_revoked_key_is_refused(
     assert (await api.get("/regions", headers=world["reader"])).status_code == 200
     with session_scope(writer(engine)) as session:
         access.revoke_key(session, "reader")
-    # revoked outside the app (no forget()): its key cache sees the commit and asks again
+    # revoked outside the app: its key cache sees the commit and asks again
     assert_problem(await api.get("/regions", headers=world["reader"]), 401)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from sqlalchemy import Engine, text
 
+from app.db import watch
 from tests.api.helpers import CHANGAN, QIAOXI, SJZ, assert_problem
 from tests.api.review_helpers import LUNAN, seed_province
 
@@ -63,6 +66,30 @@ async def test_an_admin_creates_lists_and_revokes_keys(
             )
         ).all()
     assert [tuple(a) for a in actions] == [("create", "bootstrap-admin"), ("revoke", "bootstrap-admin")]
+
+
+@pytest.mark.parametrize("same_host_counter", [True, False])
+async def test_a_key_revoked_over_http_is_refused_at_once_by_the_same_process(
+    api: httpx.AsyncClient, keys: dict[str, dict[str, str]], same_host_counter: bool
+) -> None:
+    """The revoking route clears no cache: the commit moves the change token, so the key this
+    process remembers is looked up again and refused by the next request. On PostgreSQL also with
+    no same-host counter file (the process counts its own commits)."""
+    auth = api._transport.app.state.auth  # type: ignore[attr-defined]
+    if not same_host_counter:
+        if not isinstance(auth.watch, watch.PostgresWatch):
+            pytest.skip("the same-host counter is PostgreSQL's")
+        auth.watch.shared = None
+    r = await api.post("/keys", json={"name": "reader-x", "role": "reader"})
+    token = r.json()["token"]
+    deadline = time.monotonic() + 10  # PostgreSQL's listener connects in its own thread
+    while not auth.cached(token)[0]:
+        assert time.monotonic() < deadline, "the key was never remembered"
+        assert (await api.get("/regions", headers=bearer(token))).status_code == 200
+    assert auth.cached(token)[1].name == "reader-x"  # remembered: no lookup would refuse it
+    assert (await api.delete("/keys/reader-x")).status_code == 204
+    assert auth.cached(token) == (False, None)
+    assert_problem(await api.get("/regions", headers=bearer(token)), 401)
 
 
 @pytest.mark.parametrize(

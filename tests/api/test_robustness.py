@@ -218,6 +218,38 @@ async def test_a_bad_parameter_is_a_problem_naming_it_the_value_and_the_range(
     assert allowed in err["reason"] and repr(value) in err["reason"]
 
 
+ROBUSTNESS_QUERY = "assessed_noise, draws, format, knot_noise, level, parent, seed, weight_noise"
+SENSITIVITY_QUERY = "assessed_noise, format, knot_noise, level, n, parent, seed, weight_noise"
+
+
+@pytest.mark.parametrize(
+    ("route", "params", "unknown", "accepts"),
+    [
+        # another route's parameter, a misspelling, and the CLI's name for the format
+        ("robustness", {"n": "8", "draws": "5"}, ["n"], ROBUSTNESS_QUERY),
+        ("robustness", {"weights_noise": "0.1"}, ["weights_noise"], ROBUSTNESS_QUERY),
+        ("sensitivity", {"draws": "5", "n": "8"}, ["draws"], SENSITIVITY_QUERY),
+        ("sensitivity", {"noise": "0", "sed": "1"}, ["noise", "sed"], SENSITIVITY_QUERY),
+        ("statistics", {"seed": "1"}, ["seed"], "format, level, parent"),
+        (
+            "statistics",
+            {"parent": SJZ, "draws": "5", "fmt": "csv"},
+            ["draws", "fmt"],
+            "format, level, parent",
+        ),
+    ],
+)
+async def test_an_unknown_query_parameter_is_refused_naming_the_accepted_ones(
+    api: httpx.AsyncClient, route: str, params: dict[str, str], unknown: list[str], accepts: str
+) -> None:
+    body = assert_problem(await api.get(f"/scores/{YEAR}/{route}", params=params), 422)
+    assert [e["field"] for e in body["errors"]] == unknown
+    for e in body["errors"]:
+        assert e["reason"].startswith(
+            f"unknown query parameter '{e['field']}'; this endpoint accepts: {accepts}（"
+        )
+
+
 async def test_unknown_year_or_parent_is_404_and_an_empty_scope_is_empty(demo: httpx.AsyncClient) -> None:
     for route in ("robustness", "sensitivity", "statistics"):
         assert_problem(await demo.get(f"/scores/2031/{route}"), 404)

@@ -13,13 +13,16 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
+import psycopg
 import pytest
-from sqlalchemy import Engine
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, make_url
 
-from app.db import watch
-from app.db.engine import session_scope, writer
+from app.db import migrate, watch
+from app.db.engine import make_engine, session_scope, writer
 from app.db.tables import Region
 from tests.api.helpers import CHANGAN, seed_period, seed_regions
 from tests.conftest import ADMIN_TOKEN, ROOT
@@ -115,6 +118,28 @@ def test_the_token_changes_with_a_commit_of_another_process(engine: Engine, data
     changes.close()
 
 
+def test_the_writing_process_reads_its_own_commit_at_once(engine: Engine) -> None:
+    """PostgreSQL with no same-host counter (its file could not be made) and the notification not
+    arrived yet: a commit of this process moves its token before commit() returns, so this process
+    never serves what it cached before its own write (a revoked key, an old breakdown)."""
+    changes = watch.watch_for(engine)
+    if not isinstance(changes, watch.PostgresWatch):
+        pytest.skip("the SQLite watch reads a local file")
+    changes.shared = None
+    settled(changes)
+    changes.stopped.set()  # no heartbeat from here on; the connection stays
+    assert changes.beating is not None
+    changes.beating.join(timeout=10)
+    changes.conn.execute(f"UNLISTEN {watch.CHANNEL}")  # the notification stays on its way
+    changes.alive_at = time.monotonic()  # trusted for ALIVE_FOR seconds from now
+    before = changes.token()
+    assert before is not None
+    with session_scope(writer(engine)) as session:
+        session.add(Region(code="139903", name_zh="测试县", name_en="Test County", level="county"))
+    assert changes.token() not in (before, None)
+    changes.close()
+
+
 def test_a_silent_listener_is_not_trusted(engine: Engine) -> None:
     """PostgreSQL: without a recent answer on the listening connection (a stalled server, a parted
     network), the token is unknown and reads ask the database."""
@@ -129,6 +154,99 @@ def test_a_silent_listener_is_not_trusted(engine: Engine) -> None:
     changes.alive_at -= watch.ALIVE_FOR + 1  # as if the heartbeat had not been answered since
     assert changes.token() is None
     changes.close()
+
+
+def test_an_answer_read_late_proves_the_server_alive_only_when_it_was_asked(engine: Engine) -> None:
+    """PostgreSQL: the heartbeat's answer is read ALIVE_FOR + 0.5 s after the server gave it (a
+    thread starved on a loaded host, while the server may have frozen meanwhile). The proof dates
+    from the question, so the token is already untrusted when the heartbeat ends; dated from the
+    reading, a breakdown cached before a freeze was served 200 seconds into it."""
+    changes = watch.watch_for(engine)
+    if not isinstance(changes, watch.PostgresWatch):
+        pytest.skip("the SQLite watch reads a local file")
+    settled(changes)
+    real = changes.conn
+
+    class ReadLate:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def execute(self, *args: Any, **kwargs: Any) -> Any:
+            answer = real.execute(*args, **kwargs)
+            time.sleep(watch.ALIVE_FOR + 0.5)
+            return answer
+
+    with changes.lock:
+        changes.conn = ReadLate()
+        stamped = changes.alive_at
+    deadline = time.monotonic() + 10
+    while True:  # until a heartbeat has ended and let go of the connection
+        assert time.monotonic() < deadline, "no heartbeat ended"
+        if changes.alive_at != stamped and changes.lock.acquire(blocking=False):
+            changes.lock.release()
+            break
+        time.sleep(0.005)
+    assert changes.token() is None
+    changes.close()
+
+
+def test_a_savepoint_rolled_back_keeps_the_write_before_it(engine: Engine) -> None:
+    """The transaction wrote, then a savepoint inside it was rolled back: its commit still moves
+    the token (on PostgreSQL the savepoint's rollback had cleared the session's mark)."""
+    changes = watch.watch_for(engine)
+    before = settled(changes)
+    with session_scope(writer(engine)) as session:
+        session.add(Region(code="139904", name_zh="测试县", name_en="Test County", level="county"))
+        session.flush()
+        savepoint = session.begin_nested()
+        session.add(Region(code="139905", name_zh="测试县", name_en="Test County", level="county"))
+        session.flush()
+        savepoint.rollback()
+    with session_scope(engine) as session:
+        assert session.get(Region, "139904") is not None and session.get(Region, "139905") is None
+    deadline = time.monotonic() + 5
+    while changes.token() in (before, None) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert changes.token() not in (before, None)
+    changes.close()
+
+
+def test_a_migration_of_another_process_moves_the_token(database_url: str) -> None:
+    """PostgreSQL: migrations write on a bare connection, outside any session; `innomon migrate`
+    run by another process (another host: no same-host counter) still reaches this process's
+    watch, by the NOTIFY migrate.upgrade sends after a revision applied."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the SQLite watch reads the file's data_version")
+    name = "innomon_watch_migration"
+    admin = make_url(database_url).set(drivername="postgresql", database="postgres")
+    dsn = admin.render_as_string(hide_password=False)
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {name}")
+        c.execute(f"CREATE DATABASE {name}")
+    engine = make_engine(url)
+    try:
+        head = migrate.head_revision()
+        script = ScriptDirectory.from_config(migrate.alembic_config())
+        previous = script.get_revision(head).down_revision
+        assert isinstance(previous, str)
+        migrate.upgrade(engine, previous)
+        changes = watch.watch_for(engine)
+        assert isinstance(changes, watch.PostgresWatch)
+        changes.shared = None
+        before = settled(changes)
+        code = f"from app.db import migrate; from app.db.engine import make_engine; migrate.upgrade(make_engine({url!r}))"
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+        assert migrate.current_revision(engine) == head
+        deadline = time.monotonic() + 5
+        while changes.token() in (before, None) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert changes.token() not in (before, None)
+        changes.close()
+    finally:
+        engine.dispose()
+        with psycopg.connect(dsn, autocommit=True) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def test_a_rolled_back_write_sends_nothing_and_a_read_changes_nothing(engine: Engine) -> None:

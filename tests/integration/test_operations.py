@@ -45,7 +45,8 @@ def prepare(database_url: str, counties: int) -> list[str]:
     through the services, as bench/ does); returns the county codes."""
     from app.db import migrate
     from app.db.engine import make_engine, session_scope, writer
-    from app.demo import DEMO_SCHEME, synthetic_parent_rows, synthetic_regions
+    from app.demo.dataset import DEMO_SCHEME
+    from app.demo.regions import synthetic_parent_rows, synthetic_regions
     from app.services.periods import put_period
     from app.services.regions import import_regions
     from app.services.schemes import sync_builtin_schemes
@@ -79,7 +80,7 @@ def count_values(database_url: str) -> int:
 
 
 def bulk_rows(codes: list[str], n: int) -> list[dict[str, Any]]:
-    from app.demo import generate
+    from app.demo.dataset import generate
 
     rows = [
         {"region": ry.region, "element": e, "value": v}
@@ -298,7 +299,10 @@ def test_a_stalled_database_never_freezes_the_process(tmp_path: Path, cluster: p
 
         frozen = cluster.freeze()
         try:
-            time.sleep(5.5)  # the cached key expires: the next request with it looks it up again
+            # past the change listener's trust (watch.ALIVE_FOR after the last heartbeat it sent
+            # before the freeze): the cached key and breakdown are no longer served, the next
+            # request looks them up again
+            time.sleep(5.5)
             in_flight = [
                 threading.Thread(target=timed, args=("breakdown", "GET", score), kwargs={"headers": AUTH}),
                 threading.Thread(

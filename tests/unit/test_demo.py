@@ -8,16 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from app.demo import (
-    DEMO_LABEL,
-    DEMO_MARK,
-    SYNTHETIC_PARENT_CODE,
-    DemoDataset,
-    demo_regions,
-    generate,
-    synthetic_parent_rows,
-    synthetic_regions,
-)
+from app.demo.dataset import DEMO_LABEL, DemoDataset, generate
+from app.demo.items import DEMO_MARK
+from app.demo.regions import SYNTHETIC_PARENT_CODE, demo_regions, synthetic_parent_rows, synthetic_regions
 from app.domain import builtin_scheme, score
 from app.domain.scheme import ElementKind, RatioSource
 

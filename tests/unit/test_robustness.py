@@ -12,7 +12,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from app.demo import generate
+from app.demo.dataset import generate
 from app.domain import Facts, RegistryItem, builtin_scheme, score
 from app.robustness import model
 from app.robustness.extract import extract

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BeforeValidator
+from pydantic import BaseModel, BeforeValidator
 
 from app.api.deps import DbDep, RegionCode, Year
 from app.api.exports import EXPORT_CONTENT, FormatQuery, exported
@@ -19,13 +19,6 @@ from app.services.robustness import LIMITS
 from app.spreadsheets import tables
 
 router = APIRouter(prefix="/scores", tags=["robustness"])
-
-
-def _noise(weights: float, band_edges: float, assessed: float) -> Any:
-    # the model (numpy) is imported by the first request that draws, not at start-up
-    from app.robustness.model import Noise
-
-    return Noise(weights, band_edges, assessed)
 
 
 def _checked(name: str) -> BeforeValidator:
@@ -67,6 +60,49 @@ LevelQuery = Annotated[Level | None, Query(description="regions of this level")]
 
 _DEFAULT = {k: v[3] for k, v in LIMITS.items()}
 
+# The query parameters of the three routes, each declared once. A route takes one model as
+# `Annotated[Model, Query()]`; FastAPI reads its fields as separate query parameters, in the order
+# of the class's bases from BaseModel down (the OpenAPI lists them so: scope, then the route's own
+# size, then the seed and the noises), and RejectUnknownQuery accepts exactly those fields.
+
+
+class ScopeQuery(BaseModel):
+    """The regions an analysis covers, as the ranking takes them (all three routes)."""
+
+    parent: Parent = None
+    level: LevelQuery = "county"
+
+
+class _DrawsQuery(ScopeQuery):
+    draws: Draws = int(_DEFAULT["draws"])
+
+
+class _BaseSamplesQuery(ScopeQuery):
+    n: BaseSamples = int(_DEFAULT["n"])
+
+
+class _AssumptionsQuery(BaseModel):
+    """The seed and the noises of the scheme's judgement calls (robustness and sensitivity)."""
+
+    seed: Seed = int(_DEFAULT["seed"])
+    weight_noise: WeightNoise = _DEFAULT["weight_noise"]
+    knot_noise: KnotNoise = _DEFAULT["knot_noise"]
+    assessed_noise: AssessedNoise = _DEFAULT["assessed_noise"]
+
+    def noise(self) -> Any:
+        # the model (numpy) is imported by the first request that draws, not at start-up
+        from app.robustness.model import Noise
+
+        return Noise(self.weight_noise, self.knot_noise, self.assessed_noise)
+
+
+class RobustnessQuery(_AssumptionsQuery, _DrawsQuery):
+    """parent, level, draws, seed, weight_noise, knot_noise, assessed_noise"""
+
+
+class SensitivityQuery(_AssumptionsQuery, _BaseSamplesQuery):
+    """parent, level, n, seed, weight_noise, knot_noise, assessed_noise"""
+
 
 @router.get(
     "/{year}/robustness",
@@ -77,13 +113,7 @@ def get_robustness(
     year: Year,
     db: DbDep,
     request: Request,
-    parent: Parent = None,
-    level: LevelQuery = "county",
-    draws: Draws = int(_DEFAULT["draws"]),
-    seed: Seed = int(_DEFAULT["seed"]),
-    weight_noise: WeightNoise = _DEFAULT["weight_noise"],
-    knot_noise: KnotNoise = _DEFAULT["knot_noise"],
-    assessed_noise: AssessedNoise = _DEFAULT["assessed_noise"],
+    q: Annotated[RobustnessQuery, Query()],
     fmt: FormatQuery = None,
 ) -> Any:
     """Monte Carlo uncertainty of each region's rank and tier under draws of the scheme's
@@ -93,13 +123,7 @@ def get_robustness(
     regions, the summary and the assumptions."""
     with db.read() as session:
         body = robustness.robustness(
-            session,
-            year,
-            parent,
-            level,
-            draws=draws,
-            seed=seed,
-            noise=_noise(weight_noise, knot_noise, assessed_noise),
+            session, year, q.parent, q.level, draws=q.draws, seed=q.seed, noise=q.noise()
         )
     return exported(request, fmt, body, tables.robustness, "排名稳健性", "robustness")
 
@@ -113,13 +137,7 @@ def get_sensitivity(
     year: Year,
     db: DbDep,
     request: Request,
-    parent: Parent = None,
-    level: LevelQuery = "county",
-    n: BaseSamples = int(_DEFAULT["n"]),
-    seed: Seed = int(_DEFAULT["seed"]),
-    weight_noise: WeightNoise = _DEFAULT["weight_noise"],
-    knot_noise: KnotNoise = _DEFAULT["knot_noise"],
-    assessed_noise: AssessedNoise = _DEFAULT["assessed_noise"],
+    q: Annotated[SensitivityQuery, Query()],
     fmt: FormatQuery = None,
 ) -> Any:
     """First-order and total Sobol indices of the mean absolute rank shift for each assumption
@@ -128,13 +146,7 @@ def get_sensitivity(
     assumptions."""
     with db.read() as session:
         body = robustness.sensitivity_analysis(
-            session,
-            year,
-            parent,
-            level,
-            n=n,
-            seed=seed,
-            noise=_noise(weight_noise, knot_noise, assessed_noise),
+            session, year, q.parent, q.level, n=q.n, seed=q.seed, noise=q.noise()
         )
     return exported(request, fmt, body, tables.sensitivity, "敏感性分析", "sensitivity")
 
@@ -148,8 +160,7 @@ def get_statistics(
     year: Year,
     db: DbDep,
     request: Request,
-    parent: Parent = None,
-    level: LevelQuery = "county",
+    q: Annotated[ScopeQuery, Query()],
     fmt: FormatQuery = None,
 ) -> Any:
     """Per indicator: availability, moments with COINr's skew and kurtosis flags, ceiling and
@@ -157,5 +168,5 @@ def get_statistics(
     effective weights. As XLSX: one sheet per table (the correlation matrix and its p-values as
     squares)."""
     with db.read() as session:
-        body = robustness.statistics(session, year, parent, level)
+        body = robustness.statistics(session, year, q.parent, q.level)
     return exported(request, fmt, body, tables.statistics, "指标统计", "statistics")
