@@ -422,6 +422,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         workers=workers,
         loop="uvloop",
         http=HeaderLimitedHttpTools,
+        ws="none",  # the app serves no WebSocket: no WebSocket library imported at start
         log_level=settings.log_level,
         log_config=observability.log_config(settings.log_level, settings.log_format),
         access_log=False,

@@ -63,7 +63,9 @@ async def first_request(settings: Settings, method: str, path: str) -> httpx.Res
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://innomon.test", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+            transport=transport,
+            base_url="http://innomon.test",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
         ) as client:
             body: dict[str, Any] | None = {} if method in ("POST", "PUT", "PATCH") else None
             return await client.request(method, concrete(path), json=body)

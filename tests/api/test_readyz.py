@@ -36,7 +36,10 @@ async def readyz(url: str) -> httpx.Response:
 def test_head_and_current_revision_agree_with_alembic(migrated_engine: Engine) -> None:
     assert migrate.head_revision() == alembic_head() is not None
     with migrated_engine.connect() as conn:
-        assert migrate.current_revision(migrated_engine) == MigrationContext.configure(conn).get_current_revision()
+        assert (
+            migrate.current_revision(migrated_engine)
+            == MigrationContext.configure(conn).get_current_revision()
+        )
 
 
 @pytest.mark.anyio
@@ -81,7 +84,8 @@ def test_upgrade_at_the_head_is_left_alone_and_behind_it_migrates(tmp_path: Path
 
 def _revision_file(folder: Path, revision: str, down: str) -> None:
     (folder / f"{revision}.py").write_text(
-        f'revision: str = "{revision}"\ndown_revision: str | tuple[str, ...] | None = {down}\n', encoding="utf-8"
+        f'revision: str = "{revision}"\ndown_revision: str | tuple[str, ...] | None = {down}\n',
+        encoding="utf-8",
     )
 
 
