@@ -15,6 +15,7 @@ its module really serves (tests/api/test_lazy_routes.py).
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +23,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from starlette.routing import Match
 from starlette.types import Scope
+
+from app.heap import settle_loaded
 
 #: moves each time a stand-in loads its router: whoever keeps a table of the app's routes
 #: (observability's route templates) reads it again
@@ -54,9 +57,12 @@ class LazyRouter(APIRouter):
             if self.loaded:
                 return
             module, _, attribute = self.target.partition(":")
+            imported = module not in sys.modules
             self.include_router(getattr(importlib.import_module(module), attribute))
             self.loaded = True
             _loads[0] += 1
+            if imported:
+                settle_loaded()  # the module's objects live as long as the process
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if not self.loaded and self.serves(_route_path(scope)):
