@@ -4,6 +4,7 @@ that need them, so `innomon score` starts fast and works with no server and no d
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import signal
@@ -376,6 +377,9 @@ def cmd_keys(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    # no garbage collection while the app is imported and prepared: the app's start switches it
+    # back on once it has set the start-up heap aside (app.heap.settle_heap)
+    gc.disable()
     import uvicorn
 
     from app.config import get_settings
@@ -408,6 +412,8 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     # several workers: prometheus_client's multiprocess mode, so that a scrape sums all workers
     metrics.prepare_multiprocess_dir(workers, Path(tempfile.gettempdir()) / f"innomon-metrics-{os.getpid()}")
+    if workers > 1:
+        gc.enable()  # this process only watches the workers, which start afresh in processes of their own
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -416,6 +422,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         workers=workers,
         loop="uvloop",
         http=HeaderLimitedHttpTools,
+        ws="none",  # the app serves no WebSocket: no WebSocket library imported at start
         log_level=settings.log_level,
         log_config=observability.log_config(settings.log_level, settings.log_format),
         access_log=False,

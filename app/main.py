@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Response
 from fastapi.routing import APIRoute
@@ -12,30 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from app import __version__, observability
-from app.api import problems
+from app.api import lazy, pages_wiring, problems
 from app.api.cached_reads import CachedBreakdowns
 from app.api.cors import Cors, parse_origins
 from app.api.deps import Database, RejectUnknownQuery, get_actor
 from app.api.limits import RequestLimits
-from app.api.routers import analytics as analytics_routes
-from app.api.routers import approvals as approval_routes
-from app.api.routers import (
-    audit,
-    data,
-    health,
-    imports,
-    pages,
-    periods,
-    regions,
-    registry,
-    robustness,
-    schemes,
-    scores,
-    templates,
-)
-from app.api.routers import keys as key_routes
-from app.api.routers import quality as quality_routes
-from app.api.routers import targets as target_routes
+from app.api.routers import health
 from app.config import Settings, get_settings
 from app.db.engine import make_engine, session_scope, writer
 from app.db.watch import watch_for
@@ -45,6 +28,37 @@ from app.services.schemes import get_scheme, sync_builtin_schemes
 from app.services.scores import ScoreReader
 
 API_PREFIX = "/api/v1"
+
+#: the API's routers in the order they are included, each with the path prefixes (below
+#: API_PREFIX) its routes live under: each is imported by the first request to one of them
+#: (app.api.lazy); tests/api/test_lazy_routes.py checks the prefixes against the routes
+API_ROUTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("app.api.routers.schemes:router", ("/schemes",)),
+    ("app.api.routers.regions:router", ("/regions",)),
+    ("app.api.routers.periods:router", ("/periods",)),
+    ("app.api.routers.data:router", ("/data",)),
+    ("app.api.routers.registry:platforms", ("/platforms",)),
+    ("app.api.routers.registry:awards", ("/awards",)),
+    # before scores: /scores/{year}/robustness is not a region's breakdown
+    ("app.api.routers.robustness:router", ("/scores",)),
+    ("app.api.routers.scores:router", ("/scores",)),
+    ("app.api.routers.audit:router", ("/audit",)),
+    ("app.api.routers.targets:router", ("/targets",)),
+    ("app.api.routers.analytics:router", ("/periods", "/regions", "/rounds", "/scores")),
+    ("app.api.routers.imports:router", ("/imports",)),
+    ("app.api.routers.templates:router", ("/templates",)),
+    ("app.api.routers.quality:router", ("/periods",)),
+    ("app.api.routers.approvals:router", ("/approvals",)),
+    ("app.api.routers.keys:router", ("/keys",)),
+)
+
+
+class Innomon(FastAPI):
+    """FastAPI whose OpenAPI document loads the routers not yet imported first: it names every route."""
+
+    def openapi(self) -> dict[str, Any]:
+        lazy.load_all(self)
+        return super().openapi()
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -83,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
         observability.shutdown()
 
-    app = FastAPI(
+    app = Innomon(
         title="innomon",
         version=__version__,
         summary="County-level S&T innovation capability scoring (县域科技创新能力监测评价)",
@@ -123,27 +137,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(Cors, origins=origins, any_origin=any_origin)
     observability.install(app)
     app.include_router(health.router, dependencies=[RejectUnknownQuery])
-    pages.install(app)
-    for r in (
-        schemes.router,
-        regions.router,
-        periods.router,
-        data.router,
-        registry.platforms,
-        registry.awards,
-        robustness.router,  # before scores: /scores/{year}/robustness is not a region's breakdown
-        scores.router,
-        audit.router,
-        target_routes.router,
-        analytics_routes.router,
-        imports.router,
-        templates.router,
-        quality_routes.router,
-        approval_routes.router,
-        key_routes.router,
-    ):
+    pages_wiring.install(app)
+    for target, prefixes in API_ROUTERS:
         # every API route needs a valid key; /healthz, /readyz, /metrics and /openapi.json do not
-        app.include_router(r, prefix=API_PREFIX, dependencies=[Depends(get_actor), RejectUnknownQuery])
+        lazy.include(
+            app,
+            target,
+            [API_PREFIX + p for p in prefixes],
+            prefix=API_PREFIX,
+            dependencies=[Depends(get_actor), RejectUnknownQuery],
+        )
     if settings.bench_routes:
         _mount_bench(app)
     return app

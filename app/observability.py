@@ -33,6 +33,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import metrics
+from app.api import lazy
 
 REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,128}$")
@@ -72,11 +73,13 @@ class RouteTemplates:
 
     FastAPI puts the matched route in scope["route"]; since it keeps included routers as they are,
     that route's own path lacks the prefixes it was included under, so the full templates are
-    collected once from the app's routes (after every router has been included)."""
+    collected from the app's routes, again whenever a router imported on first use joined them
+    (app.api.lazy)."""
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
         self.full: dict[int, str] | None = None
+        self.loads = -1
 
     def _collect(self) -> dict[int, str]:
         full: dict[int, str] = {}
@@ -93,7 +96,8 @@ class RouteTemplates:
         route = scope.get("route")
         if route is None:
             return UNMATCHED
-        if self.full is None:
+        if self.full is None or self.loads != lazy.loads():
+            self.loads = lazy.loads()
             self.full = self._collect()
         path = self.full.get(id(route)) or getattr(route, "path", None)
         return path if isinstance(path, str) else UNMATCHED

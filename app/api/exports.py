@@ -6,14 +6,15 @@ tables.<name>, "<what>")`; JSON stays the default."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 
 from app.db.types import utcnow
-from app.spreadsheets.tables import Tables
-from app.spreadsheets.write import Title, to_csv, to_xlsx
+
+if TYPE_CHECKING:
+    from app.spreadsheets.tables import Tables
 
 CSV_TYPE = "text/csv"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -60,6 +61,10 @@ def accepted_format(accept: str) -> Format:
 
 def render(fmt: Format, body: Any, tables: Tables, what: str) -> tuple[bytes, str]:
     """The export's bytes and media type."""
+    # imported here: the spreadsheet writers are not needed to start (app.api.cached_reads
+    # imports this module for accepted_format)
+    from app.spreadsheets.write import Title, to_csv, to_xlsx
+
     plain = jsonable_encoder(body)
     sheets = tables(plain)
     if fmt == "csv":

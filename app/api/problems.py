@@ -15,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from app.api import lazy
 from app.api.input_errors import (
     INVALID_INPUT,
     json_path,
@@ -191,6 +192,7 @@ def allowed_methods(app: FastAPI, path: str) -> set[str]:
     """Every method some route serves at `path` (the Allow header of a 405)."""
     table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "allowed_methods", None)
     if table is None:
+        lazy.load_all(app)  # every route, not only those requested so far
         table = []
         try:
             from fastapi.routing import iter_route_contexts

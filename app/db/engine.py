@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-import psycopg
-from psycopg import errors as pg_errors
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
@@ -42,24 +41,31 @@ class Bounds:
 UNBOUNDED = Bounds(connect=5.0, statement=0, lock=0, pool=30.0, ping=5.0)
 
 
-class BoundedConnection(psycopg.Connection[Any]):
-    """A psycopg connection whose every wait on the server ends after `io_timeout` seconds.
+@cache
+def bounded_connection() -> type[Any]:
+    """The psycopg connection class whose every wait on the server ends after `io_timeout` seconds
+    (made on first use: psycopg is imported only for PostgreSQL).
 
     libpq has no client-side query timeout: a server that accepted the query and then stalled
     (SIGSTOP, a hung host behind a live kernel) keeps the caller waiting forever, and the
     server-side statement_timeout cannot fire either. On expiry the connection is closed (its
     state is unknown) and an OperationalError raised, which SQLAlchemy treats as a disconnect."""
+    import psycopg
+    from psycopg import errors as pg_errors
 
-    io_timeout: float | None = None
+    class BoundedConnection(psycopg.Connection[Any]):
+        io_timeout: float | None = None
 
-    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
-        try:
-            return super().wait(gen, interval=interval, timeout=timeout or self.io_timeout)
-        except pg_errors._WaitTimeout as exc:
-            self.pgconn.finish()
-            raise psycopg.OperationalError(
-                f"the database did not answer within {timeout or self.io_timeout:g} s"
-            ) from exc
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            try:
+                return super().wait(gen, interval=interval, timeout=timeout or self.io_timeout)
+            except pg_errors._WaitTimeout as exc:
+                self.pgconn.finish()
+                raise psycopg.OperationalError(
+                    f"the database did not answer within {timeout or self.io_timeout:g} s"
+                ) from exc
+
+    return BoundedConnection
 
 
 def normalise_url(url: str) -> str:
@@ -113,10 +119,11 @@ def make_engine(url: str, bounds: Bounds = UNBOUNDED, **kwargs: Any) -> Engine:
     kwargs.setdefault("connect_args", connect_args)
     engine = create_engine(url, **kwargs)
     io_timeout = bounds.round_trip if bounds.statement else None
+    bounded = bounded_connection()
 
     @event.listens_for(engine, "do_connect")
     def _bounded_connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
-        conn = BoundedConnection.connect(*cargs, **cparams)
+        conn = bounded.connect(*cargs, **cparams)
         conn.io_timeout = io_timeout
         return conn
 
@@ -125,12 +132,12 @@ def make_engine(url: str, bounds: Bounds = UNBOUNDED, **kwargs: Any) -> Engine:
     def _short_ping(dbapi_conn: Any) -> bool:
         # a stalled server is found by a short round trip, before the request's own timeouts
         saved = getattr(dbapi_conn, "io_timeout", None)
-        if isinstance(dbapi_conn, BoundedConnection):
+        if isinstance(dbapi_conn, bounded):
             dbapi_conn.io_timeout = bounds.ping
         try:
             return bool(default_ping(dbapi_conn))
         finally:
-            if isinstance(dbapi_conn, BoundedConnection):
+            if isinstance(dbapi_conn, bounded):
                 dbapi_conn.io_timeout = saved
 
     engine.dialect.do_ping = _short_ping  # type: ignore[method-assign,assignment]

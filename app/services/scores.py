@@ -17,7 +17,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -27,7 +27,6 @@ from app.db import facts as facts_reader
 from app.db import repositories as repo
 from app.db.watch import ChangeWatch, Token, watch_for
 from app.domain import Breakdown, Facts, InvalidInput, Problem, Scheme, score
-from app.domain.analysis import Aggregate, Standing, aggregate
 from app.domain.elements import Named, region_level_zh
 from app.domain.labels import RegionNames, label_breakdown
 from app.domain.numbers import json_number
@@ -42,6 +41,9 @@ from app.services.periods import (
     snapshot_row,
     snapshots,
 )
+
+if TYPE_CHECKING:
+    from app.domain.analysis import Aggregate
 
 #: facts of regions with every registry item named (the read model's explained read)
 facts_by_region = facts_reader.region_facts
@@ -668,6 +670,9 @@ class ScoreReader:
         """The regions at `level` (above the scheme's) under `parent`, each an aggregate of the
         ranked regions below it, ranked by their mean total (ties share a rank); those with no
         ranked region below follow, unranked."""
+        # imported here: the analysis modules are not needed to start or to read a breakdown
+        from app.domain.analysis import Standing, aggregate
+
         found = self._probe(year)
         if found is None:
             raise NotFound("period", year)

@@ -7,47 +7,36 @@ inline SVG, and no page names another host.
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app import __version__
-from app.api.deps import Database, RegionCode, RejectUnknownQuery, Year
+from app.api.deps import Database, RegionCode, Year
+from app.api.pages_wiring import DOCS_STATIC, docs_assets
 from app.api.session_cookie import (
     COOKIE_NAME,
     SESSION_SECONDS,
     ReaderDep,
-    SignInRequired,
     key_for_token,
     make_cookie,
     session_secret,
 )
 from app.db import repositories as repo
 from app.reports import data as report_data
-from app.reports.render import ReportCache, render_html, render_pdf
+from app.reports.cache import ReportCache
+from app.reports.render import render_html, render_pdf
 from app.services.scores import ScoreReader
-
-DOCS_STATIC = "/static/docs"
-#: reports kept in memory per process, each language apart: HTML pages (tens of kB each) and PDFs
-#: (hundreds of kB each)
-REPORT_CACHE_SIZES = {"html": 512, "pdf": 32}
 
 Lang = Annotated[Literal["zh", "en"], Query(description="the report's language")]
 Format = Annotated[Literal["html", "pdf"], Query(description="html for the browser, pdf to print")]
 
 router = APIRouter(include_in_schema=False)
-
-
-def _docs_assets() -> Path:
-    return Path(str(resources.files("fastapi_offline") / "static"))
 
 
 #: pages of our own templates: no script at all, styles inline, forms post only here
@@ -204,7 +193,7 @@ def _redoc_js() -> bytes:
     global _redoc_bundle
     if _redoc_bundle is None:
         _redoc_bundle = (
-            (_docs_assets() / "redoc.standalone.js").read_bytes().replace(REDOC_LOGO, b'src:"data:,"')
+            (docs_assets() / "redoc.standalone.js").read_bytes().replace(REDOC_LOGO, b'src:"data:,"')
         )
     return _redoc_bundle
 
@@ -298,21 +287,3 @@ async def round_bulletin(
         _report, state.db, state.scores, state.reports, "bulletin", year, parent, lang, format
     )
     return _respond(body, format, f"innomon-{year}-{parent or 'all'}-{lang}")
-
-
-# ------------------------------------------------------------------------------------ wiring
-
-
-def _sign_in_redirect(request: Request, exc: Exception) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-
-
-def install(app: FastAPI) -> None:
-    """Mount the docs assets and the pages on `app` (built with docs_url and redoc_url None)."""
-    app.state.reports = {fmt: ReportCache(size) for fmt, size in REPORT_CACHE_SIZES.items()}
-    app.add_exception_handler(SignInRequired, _sign_in_redirect)
-    app.include_router(
-        router, dependencies=[RejectUnknownQuery]
-    )  # before the mount, so that the ReDoc bundle route wins
-    app.mount(DOCS_STATIC, StaticFiles(directory=_docs_assets()), name="docs-static")
