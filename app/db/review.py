@@ -38,18 +38,26 @@ def numbers_of(
 
 def numbers_at_levels(
     session: Session, year: int, elements: Sequence[str], levels: Sequence[str]
-) -> list[tuple[str, str, str, Any]]:
-    """(region, level, element, number as the driver gives it: Decimal or text) of `elements` in
-    `year` for the regions of `levels`, in one read (the cross-section the outlier check compares)."""
+) -> list[tuple[str, str, str, float]]:
+    """(region, level, element, number as a float) of `elements` in `year` for the regions of
+    `levels`, in one read (the cross-section the outlier check compares), ordered by element and
+    level. The float is the stored number correctly rounded: PostgreSQL casts NUMERIC to double
+    precision (strtod of its digits, as Python's float of a Decimal); SQLite's exact text is
+    read by Python's float."""
     if not elements or not levels:
         return []
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    number = "d.value_number" if sqlite else "CAST(d.value_number AS DOUBLE PRECISION)"
     rows = _driver_rows(
         session,
-        "SELECT d.region_code, r.level, d.element, d.value_number FROM data_value d"
+        f"SELECT d.region_code, r.level, d.element, {number} FROM data_value d"
         " JOIN region r ON r.code = d.region_code WHERE d.year = ? AND d.value_number IS NOT NULL"
-        f" AND d.element IN ({', '.join('?' for _ in elements)}) AND r.level IN ({', '.join('?' for _ in levels)})",
+        f" AND d.element IN ({', '.join('?' for _ in elements)}) AND r.level IN ({', '.join('?' for _ in levels)})"
+        " ORDER BY d.element, r.level",
         [year, *elements, *levels],
     )
+    if sqlite:
+        return [(r[0], r[1], r[2], float(r[3])) for r in rows]
     return rows  # the cursor's tuples
 
 
