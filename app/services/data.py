@@ -10,7 +10,7 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from app.db import repositories as repo
-from app.db.facts import decode
+from app.db.facts import decode, period_version
 from app.db.tables import Period
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
@@ -165,8 +165,10 @@ def import_values(
     checked, problems = _check_rows(session, year, rows, actor, lock=not dry_run)
     if problems:
         raise RowsInvalid(problems, len(rows))
+    base_version = None
     if not dry_run and checked:
         # the period's row is locked already (see _check_rows); this marks its scores changed
+        base_version = period_version(session, year)
         repo.bump_periods(session, years=[year], regions={c[0] for c in checked})
     # review before publication: submitted regions refuse writes; consistency errors refuse the
     # batch (422), doubts become quality flags and are answered as warnings
@@ -177,7 +179,9 @@ def import_values(
     stored = repo.stored_values(session, year, regions) if checked else []
     existing = {(r[0], r[1]): r for r in stored}
     numbers = {(r[0], r[1]): (r[2], r[5]) for r in stored if r[2] is not None}
-    warnings = quality.check_write(session, year, checked, actor, dry_run=dry_run, stored=numbers)
+    warnings = quality.check_write(
+        session, year, checked, actor, dry_run=dry_run, stored=numbers, base_version=base_version
+    )
     now = utcnow()
     source = actor.name
     events: list[tuple[Any, ...]] = []

@@ -11,8 +11,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
 from sqlmodel import Session
@@ -25,7 +23,7 @@ from app.domain import InvalidInput, Problem, Scheme
 from app.domain import quality as dq
 from app.domain.numbers import json_number
 from app.domain.problems import DomainError
-from app.services import audit, schemes
+from app.services import audit, schemes, sections
 from app.services.access import value_refusal
 from app.services.audit import Actor
 from app.services.errors import Forbidden, NotFound, RowProblem
@@ -83,13 +81,16 @@ def check_write(
     *,
     dry_run: bool = False,
     stored: Mapping[tuple[str, str], tuple[Decimal, str]] | None = None,
+    base_version: int | None = None,
 ) -> list[dict[str, Any]]:
     """Check a value write against the period's scheme: raise ConsistencyBreached for a broken
     `error` rule (judged on the stored values with the incoming ones over them); otherwise record the
     flags (unless dry_run) and return the doubts about the written rows as warnings.
 
     `stored`: (region, element) -> (number, who posted it) of the stored numbers of the rows'
-    regions in `year`, when the caller has read them already (read here otherwise)."""
+    regions in `year`, when the caller has read them already (read here otherwise).
+    `base_version`: the period's data_version as read under its lock before this write bumped it
+    once (the outlier check may then use the cross-sections kept by app.services.sections)."""
     period = repo.get_period(session, year)
     if period is None or not rows:
         return []
@@ -119,7 +120,7 @@ def check_write(
     if violations:
         raise ConsistencyBreached(problems, violations)
     _unit_slips(session, scheme, year, changed, findings, scopes)
-    _outliers(session, scheme, year, changed, findings, scopes)
+    _outliers(session, scheme, year, changed, findings, scopes, None if dry_run else base_version)
     written = {(region, element) for region, els in incoming.items() for element in els}
     rules = {r.code: r.elements for r in scheme.consistency}
 
@@ -262,28 +263,21 @@ def _outliers(
     incoming: dict[str, dict[str, tuple[int, Decimal]]],
     findings: list[Finding],
     scopes: set[FlagKey],
+    base_version: int | None,
 ) -> None:
     levels = review.region_levels(session, (r for r, new in incoming.items() if new))
     pairs = sorted({(element, levels[r]) for r, new in incoming.items() for element in new if r in levels})
-    # per cross-section, (region, number as a float) with the changed values in place of their
-    # stored ones; the exact value is looked up for a flagged value only
-    rows_of: dict[tuple[str, str], list[tuple[str, float]]] = {pair: [] for pair in pairs}
-    stored = review.numbers_at_levels(
-        session, year, sorted({p[0] for p in pairs}), sorted({p[1] for p in pairs})
-    )
-    replaced = {(region, element) for region, new in incoming.items() if region in levels for element in new}
-    # rows come grouped by (element, level): one look-up per group
-    for (element, level), group in groupby(stored, itemgetter(2, 1)):
-        bucket = rows_of.get((element, level))
-        if bucket is not None:
-            bucket.extend((r[0], r[3]) for r in group if (r[0], element) not in replaced)
+    # per cross-section, region -> number as a float, the changed values over their stored ones;
+    # the exact value is looked up for a flagged value only
+    rows_of, previous = sections.load(session, year, pairs, base_version)
     exact: dict[tuple[str, str], Decimal] = {}
     for region, new in incoming.items():
         if region in levels:
             level = levels[region]
             for element, (_, changed) in new.items():
-                rows_of[(element, level)].append((region, float(changed)))
+                rows_of[(element, level)][region] = float(changed)
                 exact[(region, element)] = changed
+    sections.remember(session, year, base_version, rows_of, previous)
     # re-checked: the changed values, and every region flagged so far for these elements
     for region, new in incoming.items():
         scopes.update((region, element, "outlier", "modified_z") for element in new)
@@ -291,11 +285,11 @@ def _outliers(
     flagged: list[tuple[str, str, str, dq.Outlier]] = []
     for element, level in pairs:
         section_rows = rows_of[(element, level)]
-        section = dq.cross_section([n for _, n in section_rows])
+        section = dq.cross_section(section_rows.values())
         if section is None:
             continue
         low, high = section.bounds()
-        for region, number in section_rows:
+        for region, number in section_rows.items():
             if not (0 < number < low or number > high):
                 continue
             out = section.outlier(number)
