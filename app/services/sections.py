@@ -34,8 +34,8 @@ from app.db import oncommit, review
 Pair = tuple[str, str]
 Sections = dict[Pair, dict[str, float]]
 
-#: periods kept per process (a few: one per year being imported)
-KEEP = 8
+#: periods kept per process (a few: one per year being imported; ~5 MB each at 3,000 counties)
+KEEP = 4
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,8 @@ def load(
     data_version read under its lock before this write's bump (None: not known, e.g. a dry run;
     everything is read)."""
     wanted = sorted(set(pairs))
+    if not wanted:  # nothing to judge (a re-sent batch): no look-up
+        return {}, None
     entry = _cached(session, year, base_version)
     out: Sections = {}
     missing: set[Pair] = set()
@@ -102,7 +104,7 @@ def remember(
     """Keep `sections` (the numbers of their pairs once this write is stored; not to be changed
     after this call), with the other pairs of `previous` (what `load` used), for the next write,
     if this transaction commits having bumped the period once from `base_version`."""
-    if base_version is None:
+    if base_version is None or not sections:
         return
 
     def check(s: Session) -> tuple[tuple[Any, ...], Entry] | None:

@@ -112,3 +112,17 @@ async def test_values_removed_outside_the_service_are_read_again(
     people = [520000.0, 480000.0, 610000.0, 450000.0, 50.0]
     assert w["details"]["regions"] == 5
     assert w["details"]["z"] == pytest.approx(modified_z(people, 50), abs=0.001)
+
+
+async def test_two_writes_in_one_transaction_leave_the_numbers_of_both(
+    engine: Engine, keys: dict[str, dict[str, str]]
+) -> None:
+    a, b, c, d, e, f = SJZ_COUNTIES
+    with session_scope(writer(engine)) as s:
+        import_values(s, 2020, [ValueRow(x, ELEMENT, v) for x, v in ((a, 520000), (b, 480000), (c, 610000))])
+        import_values(s, 2020, [ValueRow(x, ELEMENT, v) for x, v in ((d, 450000), (e, 700000))])
+    # the next write judges the five values of both writes with its own
+    (w,) = write(engine, {f: 50})
+    assert (w["region"], w["details"]["regions"]) == (f, 6)
+    people = [520000.0, 480000.0, 610000.0, 450000.0, 700000.0, 50.0]
+    assert w["details"]["z"] == pytest.approx(modified_z(people, 50), abs=0.001)
