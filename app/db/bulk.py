@@ -50,7 +50,11 @@ def insert_rows(
     if dialect.name == "postgresql":
         cursor = conn.connection.cursor()
         try:
+            types = _column_types(cursor, table.name)
             with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+                # the columns' types named once: each cell is dumped for its column's type instead
+                # of looking a dumper up by the cell's Python class (half the time of a COPY)
+                copy.set_types([types[n] for n in names])
                 for r in out:
                     copy.write_row(r)
         finally:
@@ -58,3 +62,19 @@ def insert_rows(
         return
     marks = ", ".join("?" for _ in names)
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", out)
+
+
+#: table name -> column name -> type oid, read from the server's catalog once per process
+_types: dict[str, dict[str, int]] = {}
+
+
+def _column_types(cursor: Any, table: str) -> dict[str, int]:
+    found = _types.get(table)
+    if found is None:
+        cursor.execute(
+            "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
+            " AND NOT attisdropped",
+            (table,),
+        )
+        found = _types[table] = {str(name): int(oid) for name, oid in cursor.fetchall()}
+    return found

@@ -38,19 +38,40 @@ def numbers_of(
 
 def numbers_at_levels(
     session: Session, year: int, elements: Sequence[str], levels: Sequence[str]
-) -> list[tuple[str, str, str, Any]]:
-    """(region, level, element, number as the driver gives it: Decimal or text) of `elements` in
-    `year` for the regions of `levels`, in one read (the cross-section the outlier check compares)."""
+) -> list[tuple[str, str, str, float]]:
+    """(region, level, element, number as a float) of `elements` in `year` for the regions of
+    `levels`, in one read (the cross-section the outlier check compares). The float is the stored number correctly rounded: PostgreSQL casts NUMERIC to double
+    precision (strtod of its digits, as Python's float of a Decimal); SQLite's exact text is
+    read by Python's float."""
     if not elements or not levels:
         return []
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    number = "d.value_number" if sqlite else "CAST(d.value_number AS DOUBLE PRECISION)"
     rows = _driver_rows(
         session,
-        "SELECT d.region_code, r.level, d.element, d.value_number FROM data_value d"
+        f"SELECT d.region_code, r.level, d.element, {number} FROM data_value d"
         " JOIN region r ON r.code = d.region_code WHERE d.year = ? AND d.value_number IS NOT NULL"
         f" AND d.element IN ({', '.join('?' for _ in elements)}) AND r.level IN ({', '.join('?' for _ in levels)})",
         [year, *elements, *levels],
     )
+    if sqlite:
+        return [(r[0], r[1], r[2], float(r[3])) for r in rows]
     return rows  # the cursor's tuples
+
+
+def value_count(session: Session, year: int) -> int:
+    """How many values `year` holds (a cheap check that a cache of them is still whole)."""
+    rows = _driver_rows(session, "SELECT count(*) FROM data_value WHERE year = ?", [year])
+    return int(rows[0][0])
+
+
+def period_state(session: Session, year: int) -> tuple[int, str, Any] | None:
+    """(data_version, scheme_code, created_at as the driver reads it) of the period of `year` as
+    this transaction sees it: its version and the identity of this life of the period."""
+    rows = _driver_rows(
+        session, "SELECT data_version, scheme_code, created_at FROM period WHERE year = ?", [year]
+    )
+    return (int(rows[0][0]), str(rows[0][1]), rows[0][2]) if rows else None
 
 
 def region_levels(session: Session, codes: Iterable[str]) -> dict[str, str]:

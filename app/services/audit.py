@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -74,6 +75,8 @@ def _scalar(x: Any) -> str:
         x = json_number(x)
     if isinstance(x, int):
         return int.__repr__(x)
+    if isinstance(x, float) and math.isfinite(x):
+        return float.__repr__(x)  # what json.dumps writes for a finite float, without its encoder
     return json.dumps(x)
 
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from app.db import repositories as repo
-from app.db.facts import decode
+from app.db.facts import decode, period_version
 from app.db.tables import Period
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, Scheme
@@ -165,15 +165,23 @@ def import_values(
     checked, problems = _check_rows(session, year, rows, actor, lock=not dry_run)
     if problems:
         raise RowsInvalid(problems, len(rows))
+    base_version = None
     if not dry_run and checked:
         # the period's row is locked already (see _check_rows); this marks its scores changed
+        base_version = period_version(session, year)
         repo.bump_periods(session, years=[year], regions={c[0] for c in checked})
     # review before publication: submitted regions refuse writes; consistency errors refuse the
     # batch (422), doubts become quality flags and are answered as warnings
     approvals.require_open(session, year, {c[0] for c in checked})
-    warnings = quality.check_write(session, year, checked, actor, dry_run=dry_run)
     regions = sorted({c[0] for c in checked})
-    existing = {(r[0], r[1]): r for r in repo.values_of(session, year, regions)} if checked else {}
+    # the stored values of these regions, read once: compared with the rows below, and judged with
+    # them by the quality checks
+    stored = repo.stored_values(session, year, regions) if checked else []
+    existing = {(r[0], r[1]): r for r in stored}
+    numbers = {(r[0], r[1]): (r[2], r[5]) for r in stored if r[2] is not None}
+    warnings = quality.check_write(
+        session, year, checked, actor, dry_run=dry_run, stored=numbers, base_version=base_version
+    )
     now = utcnow()
     source = actor.name
     events: list[tuple[Any, ...]] = []
@@ -201,7 +209,7 @@ def import_values(
             events.append(("update", f"{year}/{region}/{element}", region, element, before, new))
             updates.append(
                 dict(
-                    _id=old[7],
+                    _id=old[6],
                     value_number=number,
                     value_text=text,
                     comment=comment,

@@ -8,7 +8,7 @@ keeps it (with any confirmation) when they did not, and opens a new one for a ne
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -23,7 +23,7 @@ from app.domain import InvalidInput, Problem, Scheme
 from app.domain import quality as dq
 from app.domain.numbers import json_number
 from app.domain.problems import DomainError
-from app.services import audit, schemes
+from app.services import audit, schemes, sections
 from app.services.access import value_refusal
 from app.services.audit import Actor
 from app.services.errors import Forbidden, NotFound, RowProblem
@@ -74,19 +74,33 @@ def _quantity(scheme: Scheme, element: str) -> bool:
 
 
 def check_write(
-    session: Session, year: int, rows: Sequence[Row], actor: Actor, *, dry_run: bool = False
+    session: Session,
+    year: int,
+    rows: Sequence[Row],
+    actor: Actor,
+    *,
+    dry_run: bool = False,
+    stored: Mapping[tuple[str, str], tuple[Decimal, str]] | None = None,
+    base_version: int | None = None,
 ) -> list[dict[str, Any]]:
     """Check a value write against the period's scheme: raise ConsistencyBreached for a broken
     `error` rule (judged on the stored values with the incoming ones over them); otherwise record the
-    flags (unless dry_run) and return the doubts about the written rows as warnings."""
+    flags (unless dry_run) and return the doubts about the written rows as warnings.
+
+    `stored`: (region, element) -> (number, who posted it) of the stored numbers of the rows'
+    regions in `year`, when the caller has read them already (read here otherwise).
+    `base_version`: the period's data_version as read under its lock before this write bumped it
+    once (the outlier check may then use the cross-sections kept by app.services.sections)."""
     period = repo.get_period(session, year)
     if period is None or not rows:
         return []
     scheme = schemes.get_scheme(session, period.scheme_code)
     regions = sorted({r[0] for r in rows})
-    stored: dict[str, dict[str, tuple[Decimal, str]]] = {c: {} for c in regions}
-    for (region, element), number_and_poster in review.numbers_of(session, year, regions).items():
-        stored[region][element] = number_and_poster
+    if stored is None:
+        stored = review.numbers_of(session, year, regions)
+    by_region: dict[str, dict[str, tuple[Decimal, str]]] = {c: {} for c in regions}
+    for (region, element), number_and_poster in stored.items():
+        by_region[region][element] = number_and_poster
     incoming: dict[str, dict[str, tuple[int, Decimal]]] = {c: {} for c in regions}
     for i, (region, element, number, _, _) in enumerate(rows):
         if number is not None and _quantity(scheme, element):
@@ -95,16 +109,18 @@ def check_write(
     # an unchanged value raises no new doubt and moves no cross-section: only changes are checked
     # (a re-sent batch costs one read of its flags)
     changed = {
-        region: {e: iv for e, iv in new.items() if e not in stored[region] or stored[region][e][0] != iv[1]}
+        region: {
+            e: iv for e, iv in new.items() if e not in by_region[region] or by_region[region][e][0] != iv[1]
+        }
         for region, new in incoming.items()
     }
     findings: list[Finding] = []
     scopes: set[FlagKey] = set()
-    problems, violations = _consistency(scheme, stored, changed, actor, findings, scopes)
+    problems, violations = _consistency(scheme, by_region, changed, actor, findings, scopes)
     if violations:
         raise ConsistencyBreached(problems, violations)
     _unit_slips(session, scheme, year, changed, findings, scopes)
-    _outliers(session, scheme, year, changed, findings, scopes)
+    _outliers(session, scheme, year, changed, findings, scopes, None if dry_run else base_version)
     written = {(region, element) for region, els in incoming.items() for element in els}
     rules = {r.code: r.elements for r in scheme.consistency}
 
@@ -247,65 +263,66 @@ def _outliers(
     incoming: dict[str, dict[str, tuple[int, Decimal]]],
     findings: list[Finding],
     scopes: set[FlagKey],
+    base_version: int | None,
 ) -> None:
     levels = review.region_levels(session, (r for r, new in incoming.items() if new))
     pairs = sorted({(element, levels[r]) for r, new in incoming.items() for element in new if r in levels})
-    # per cross-section, the numbers as floats straight from the driver (the changed values in place
-    # of their stored ones); only a flagged value is made exact
-    rows_of: dict[tuple[str, str], list[tuple[str, Any]]] = {pair: [] for pair in pairs}
-    stored = review.numbers_at_levels(
-        session, year, sorted({p[0] for p in pairs}), sorted({p[1] for p in pairs})
-    )
-    no_change: dict[str, tuple[int, Decimal]] = {}
-    for region, level, element, number in stored:
-        bucket = rows_of.get((element, level))
-        if bucket is not None and element not in incoming.get(region, no_change):
-            bucket.append((region, number))
+    # per cross-section, region -> number as a float, the changed values over their stored ones;
+    # the exact value is looked up for a flagged value only
+    rows_of, previous = sections.load(session, year, pairs, base_version)
+    exact: dict[tuple[str, str], Decimal] = {}
     for region, new in incoming.items():
         if region in levels:
             level = levels[region]
-            for element, (_, number) in new.items():
-                rows_of[(element, level)].append((region, number))
+            for element, (_, changed) in new.items():
+                rows_of[(element, level)][region] = float(changed)
+                exact[(region, element)] = changed
+    sections.remember(session, year, base_version, rows_of, previous)
     # re-checked: the changed values, and every region flagged so far for these elements
     for region, new in incoming.items():
         scopes.update((region, element, "outlier", "modified_z") for element in new)
     scopes.update(review.live_flag_keys(session, year, "outlier", sorted({p[0] for p in pairs})))
+    flagged: list[tuple[str, str, str, dq.Outlier]] = []
     for element, level in pairs:
-        pair = (element, level)
-        numbers = [float(n) for _, n in rows_of[pair]]
-        section = dq.cross_section(numbers)
+        section_rows = rows_of[(element, level)]
+        section = dq.cross_section(section_rows.values())
         if section is None:
             continue
         low, high = section.bounds()
-        unit = scheme.elements[element].unit
-        for (region, exact), number in zip(rows_of[pair], numbers, strict=True):
+        for region, number in section_rows.items():
             if not (0 < number < low or number > high):
                 continue
             out = section.outlier(number)
             if abs(out.z) <= dq.OUTLIER_Z:  # at a bound, within float rounding
                 continue
-            value = review.canonical(Decimal(exact))
-            findings.append(
-                Finding(
-                    region,
-                    element,
-                    "outlier",
-                    "modified_z",
-                    "warning",
-                    f"{value}",
-                    out.message_en(element, value, unit, level),
-                    out.message_zh(element, value, unit, level),
-                    {
-                        "method": dq.OUTLIER_METHOD,
-                        "value": _num(value),
-                        "z": json_number(round(out.z, 3)),
-                        "median": json_number(out.median),
-                        "regions": out.regions,
-                        "level": level,
-                        "unit": unit,
-                    },
-                )
+            flagged.append((region, element, level, out))
+    missing = sorted({r for r, e, _, _ in flagged if (r, e) not in exact})
+    if missing:
+        exact.update({k: v for k, (v, _) in review.numbers_of(session, year, missing).items()})
+    for region, element, level, out in flagged:
+        value = review.canonical(exact[(region, element)])
+        unit = scheme.elements[element].unit
+        findings.append(
+            Finding(
+                region,
+                element,
+                "outlier",
+                "modified_z",
+                "warning",
+                f"{value}",
+                out.message_en(element, value, unit, level),
+                out.message_zh(element, value, unit, level),
+                {
+                    "method": dq.OUTLIER_METHOD,
+                    "value": _num(value),
+                    "z": json_number(round(out.z, 3)),
+                    "median": json_number(out.median),
+                    "regions": out.regions,
+                    "level": level,
+                    "unit": unit,
+                },
             )
+        )
 
 
 def sync(

@@ -29,6 +29,7 @@ from app.db.repositories.values import (
     get_value,
     insert_values,
     scoring_values,
+    stored_values,
     update_values,
     values_of,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "regions_in",
     "scoring_items",
     "scoring_values",
+    "stored_values",
     "subtree_codes",
     "update_values",
     "values_of",
