@@ -27,7 +27,6 @@ write to it rebuilds it. Published years are ranked from their snapshots and nev
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -49,7 +48,7 @@ from sqlalchemy.orm import Session
 
 from app.db.facts import REGISTRIES, _driver_rows, _in, _keep, counting_filter
 from app.db.tables import DataValue, FactRow, FactYear, Period
-from app.domain import Facts, RegistryItem, Scheme
+from app.domain import Facts, Scheme
 from app.domain.elements import NUMERIC_KINDS, ElementKind, Value
 
 #: the one separator of the stored strings (a unit separator: never in a code, a number or a choice)
@@ -245,9 +244,7 @@ def read(session: Session, scheme: Scheme, year: int, codes: Sequence[str] | Non
     flags = frozenset(c for c, el in elements.items() if el.kind is ElementKind.BOOLEAN)
     texts = frozenset(elements) - numeric - flags
     new = Decimal
-    start = date(year, 1, 1)
-    shared: dict[tuple[str, str, str], RegistryItem] = {}
-    by_registry = Facts.by_registry
+    by_registry, tallied = Facts.by_registry, Facts.tallied
     out: dict[str, Facts] = {}
     for region, numbers, stored_texts, tallies, n_values, n_tallies in rows:
         pn = numbers.split(SEP) if numbers else []
@@ -268,18 +265,15 @@ def read(session: Session, scheme: Scheme, year: int, codes: Sequence[str] | Non
                 values[e] = pt[i + 1] == "true"
             elif e in texts:
                 values[e] = pt[i + 1]
-        items: dict[str, list[RegistryItem]] = {}
+        counted: dict[str, list[tuple[str, str, int]]] = {}
         for i in range(0, len(pi), 4):
-            key = (pi[i], pi[i + 1], pi[i + 2])
-            item = shared.get(key)
-            if item is None:
-                item = shared[key] = RegistryItem(key[0], key[1], key[2], start)
-            listed = items.get(key[0])
+            entry = (pi[i + 1], pi[i + 2], int(pi[i + 3]))
+            listed = counted.get(pi[i])
             if listed is None:
-                items[key[0]] = [item] * int(pi[i + 3])
+                counted[pi[i]] = [entry]
             else:
-                listed.extend([item] * int(pi[i + 3]))
-        out[region] = by_registry(year, values, items)
+                listed.append(entry)
+        out[region] = tallied(year, values, counted)
     keys = codes if codes is not None else sorted(out)
     empty = by_registry
     return {c: out.get(c) or empty(year, {}, {}) for c in keys}
