@@ -51,8 +51,10 @@ from app.db.tables import DataValue, FactRow, FactYear, Period
 from app.domain import Facts, Scheme
 from app.domain.elements import NUMERIC_KINDS, ElementKind, Value
 
-#: the one separator of the stored strings (a unit separator: never in a code, a number or a choice)
+#: the separator of the stored strings (a unit separator: never in a code, a number or a choice)
 SEP = "\x1f"
+#: between the tallies of the registries, in the order of facts.REGISTRIES (a record separator)
+SECTION = "\x1e"
 #: a write touching more regions of a year than this rebuilds the whole year (one short statement
 #: instead of a long IN list)
 PARTIAL_LIMIT = 2000
@@ -187,18 +189,13 @@ def _source(year: int, codes: Sequence[str] | None) -> Any:
             v.c.element + SEP + v.c.value_text,
         ).where(v.c.year == year, v.c.value_text.is_not(None), *region_in(v.c.region_code)),
     ]
-    for registry, (table, _, _, _) in REGISTRIES.items():
+    for k, (registry, (table, _, _, _)) in enumerate(REGISTRIES.items(), 2):
         t = table.__table__
         parts.append(
             select(
                 t.c.region_code,
-                literal(2, Integer),
-                literal(registry + SEP, String)
-                + t.c.type
-                + SEP
-                + t.c.level
-                + SEP
-                + cast(func.count(), String),
+                literal(k, Integer),
+                t.c.type + SEP + t.c.level + SEP + cast(func.count(), String),
             )
             .where(counting_filter(registry, year), *region_in(t.c.region_code))
             .group_by(t.c.region_code, t.c.type, t.c.level)
@@ -211,14 +208,18 @@ def _source(year: int, codes: Sequence[str] | None) -> Any:
     def counted(*kinds: int) -> Any:
         return func.count(case((u.c.kind.in_(kinds), 1)))
 
+    registries = range(2, 2 + len(REGISTRIES))
+    tallies = joined(registries[0])
+    for k in registries[1:]:
+        tallies = tallies + SECTION + joined(k)
     return select(
         literal(year, Integer),
         u.c.region_code,
         joined(0),
         joined(1),
-        joined(2),
+        tallies,
         counted(0, 1),
-        counted(2),
+        counted(*registries),
     ).group_by(u.c.region_code)
 
 
@@ -245,12 +246,14 @@ def read(session: Session, scheme: Scheme, year: int, codes: Sequence[str] | Non
     texts = frozenset(elements) - numeric - flags
     new = Decimal
     by_registry, tallied = Facts.by_registry, Facts.tallied
+    registries = list(REGISTRIES)
+    n_registries = len(registries)
     out: dict[str, Facts] = {}
     for region, numbers, stored_texts, tallies, n_values, n_tallies in rows:
         pn = numbers.split(SEP) if numbers else []
         pt = stored_texts.split(SEP) if stored_texts else []
-        pi = tallies.split(SEP) if tallies else []
-        if len(pn) % 2 or len(pt) % 2 or len(pn) + len(pt) != 2 * n_values or len(pi) != 4 * n_tallies:
+        sections = tallies.split(SECTION)
+        if len(pn) % 2 or len(pt) % 2 or len(pn) + len(pt) != 2 * n_values or len(sections) != n_registries:
             return None
         values: dict[str, Value] = dict(zip(pn[::2], map(new, pn[1::2]), strict=True))
         if not values.keys() <= numeric:
@@ -266,13 +269,16 @@ def read(session: Session, scheme: Scheme, year: int, codes: Sequence[str] | Non
             elif e in texts:
                 values[e] = pt[i + 1]
         counted: dict[str, list[tuple[str, str, int]]] = {}
-        for i in range(0, len(pi), 4):
-            entry = (pi[i + 1], pi[i + 2], int(pi[i + 3]))
-            listed = counted.get(pi[i])
-            if listed is None:
-                counted[pi[i]] = [entry]
-            else:
-                listed.append(entry)
+        entries = 0
+        for registry, section in zip(registries, sections, strict=True):
+            if section:
+                pi = section.split(SEP)
+                if len(pi) % 3:
+                    return None
+                counted[registry] = list(zip(pi[0::3], pi[1::3], map(int, pi[2::3]), strict=True))
+                entries += len(pi)
+        if entries != 3 * n_tallies:
+            return None
         out[region] = tallied(year, values, counted)
     keys = codes if codes is not None else sorted(out)
     empty = by_registry

@@ -273,7 +273,8 @@ class FactRow(SQLModel, table=True):
     numbers: str = Field(default="", sa_type=Text)
     #: "element<US>text<US>..." of the values stored as text (choices, flags)
     texts: str = Field(default="", sa_type=Text)
-    #: "registry<US>type<US>level<US>count<US>..." of the items counting in the year
+    #: per registry, in the order of app.db.facts.REGISTRIES and separated by <RS>:
+    #: "type<US>level<US>count<US>..." of its items counting in the year
     tallies: str = Field(default="", sa_type=Text)
     #: how many values and (registry, type, level) entries the strings hold (a separator check)
     n_values: int = 0
