@@ -93,7 +93,13 @@ def note(
 
 
 def note_year(session: Session, year: int) -> None:
-    """A new period: its rows are built when the session commits."""
+    """A new period: its rows are built when the session commits.
+
+    Every other period's row is locked first (ascending, as every writer locks them): a registry
+    write that locked them earlier has committed before this build reads the tables, and one
+    that comes later waits for this commit and then finds the new period among the years it
+    recomputes. On SQLite the write lock is held already."""
+    session.execute(select(_PERIOD.c.year).order_by(_PERIOD.c.year).with_for_update())
     note(session, years=[year])
 
 
