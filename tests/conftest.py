@@ -23,6 +23,8 @@ DATA_TABLES = (
     "quality_flag",
     "approval",
     "region_change",
+    "fact_row",
+    "fact_year",
     "target",
     "audit_event",
     "period_snapshot",

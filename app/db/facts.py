@@ -292,7 +292,20 @@ def ranking_facts(
     year as the database selects them, by type and level only. Each (registry, type, level) is one
     item dated Jan 1 of `year` (it counts in the year under either counting), shared by every
     region holding such items: its name and id are not read. The same values as `region_facts`
-    (`decode`), read as the driver returns them, and no objects per item."""
+    (`decode`), read as the driver returns them, and no objects per item.
+
+    Read from the fact rows (app.db.fact_rows) when the year's are complete; from the live tables
+    otherwise (`live_ranking_facts`)."""
+    from app.db import fact_rows
+
+    stored = fact_rows.read(session, scheme, year, codes)
+    return stored if stored is not None else live_ranking_facts(session, scheme, year, codes)
+
+
+def live_ranking_facts(
+    session: Session, scheme: Scheme, year: int, codes: Sequence[str] | None
+) -> dict[str, Facts]:
+    """`ranking_facts` read from the values and registry tables themselves."""
     values = _ranking_values(session, scheme, year, codes)
     items: dict[str, dict[str, list[RegistryItem]]] = {}
     start = date(year, 1, 1)

@@ -259,6 +259,37 @@ class RegionChange(SQLModel, table=True):
     region_code: str = Field(primary_key=True, max_length=12)
 
 
+class FactRow(SQLModel, table=True):
+    """The facts of one region-year ready for a ranking (app.db.fact_rows): every stored value and,
+    per registry, how many items of each (type, level) count in the year. Written in the same
+    transaction as every change of those facts; a year is read from here only while it has a
+    FactYear row."""
+
+    __tablename__ = "fact_row"
+
+    year: int = Field(primary_key=True)
+    region_code: str = Field(primary_key=True, max_length=12)
+    #: "element<US>number<US>..." of the values stored as numbers, the numbers as exact decimal text
+    numbers: str = Field(default="", sa_type=Text)
+    #: "element<US>text<US>..." of the values stored as text (choices, flags)
+    texts: str = Field(default="", sa_type=Text)
+    #: per registry, in the order of app.db.facts.REGISTRIES and separated by <RS>:
+    #: "type<US>level<US>count<US>..." of its items counting in the year
+    tallies: str = Field(default="", sa_type=Text)
+    #: how many values and (registry, type, level) entries the strings hold (a separator check)
+    n_values: int = 0
+    n_tallies: int = 0
+
+
+class FactYear(SQLModel, table=True):
+    """The years whose fact rows are complete and exact: a year without a row here is ranked from
+    the live tables."""
+
+    __tablename__ = "fact_year"
+
+    year: int = Field(primary_key=True)
+
+
 FLAG_KINDS = ("consistency", "unit_slip", "outlier")
 FLAG_STATUSES = ("open", "confirmed", "closed")
 

@@ -55,6 +55,48 @@ class Facts:
         facts.__dict__["_by_registry"] = items
         return facts
 
+    @classmethod
+    def tallied(
+        cls, year: int, values: Mapping[str, Value], tallies: dict[str, list[tuple[str, str, int]]]
+    ) -> Facts:
+        """Facts whose items are given counted: per registry, (type, level, how many), every item
+        counting in `year` (a `TalliedFacts`)."""
+        facts = object.__new__(TalliedFacts)
+        facts.__dict__.update(year=year, values=values, _tallies=tallies)
+        return facts
+
+    def tallies_of(self, registry: str) -> list[tuple[str, str, int]] | None:
+        """(type, level, count) of the items of `registry`, every one counting in the year; None
+        when the facts were not given counted (then read `items_of`)."""
+        return None
+
     def items_of(self, registry: str) -> list[RegistryItem]:
         """The items of one registry (indexed once: several indicators tally the same registry)."""
         return self._by_registry.get(registry, [])
+
+
+class TalliedFacts(Facts):
+    """Facts whose items are given counted (`Facts.tallied`): evaluators that only count items
+    read `tallies_of`; the items themselves, each (registry, type, level) one item dated Jan 1
+    of the year (it counts in the year under either counting), are made only when read."""
+
+    @property
+    def items(self) -> Sequence[RegistryItem]:
+        made = self.__dict__.get("_items")
+        if made is None:
+            made = self.__dict__["_items"] = tuple(i for listed in self._by_registry.values() for i in listed)
+        return made
+
+    @cached_property
+    def _by_registry(self) -> dict[str, list[RegistryItem]]:
+        start = date(self.year, 1, 1)
+        out: dict[str, list[RegistryItem]] = {}
+        for registry, counted in self.__dict__["_tallies"].items():
+            listed = out[registry] = []
+            for type_, level, n in counted:
+                listed.extend([RegistryItem(registry, type_, level, start)] * n)
+        return out
+
+    def tallies_of(self, registry: str) -> list[tuple[str, str, int]] | None:
+        tallies: dict[str, list[tuple[str, str, int]]] = self.__dict__["_tallies"]
+        return tallies.get(registry, [])

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.db import fact_rows
 from app.db import repositories as repo
 from app.db import snapshots as snapshot_rows
 from app.db.facts import region_facts
@@ -69,6 +70,7 @@ def put_period(
         period = Period(year=year, scheme_code=scheme_code, round_label=round_label, due_on=due_on)
         session.add(period)
         session.flush()
+        fact_rows.note_year(session, year)  # registry items may count in it already
         audit.record(
             session, audit.event(actor, "create", "period", str(year), year=year, new=_state(period))
         )

@@ -15,7 +15,7 @@ import json
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -304,6 +304,13 @@ class YearScores:
     regions: dict[str, RegionRef]
     children: dict[str | None, list[str]]
     scored: dict[str, Summary]
+    #: per (parent, level): the regions ranked, in the order of the last ranking (so that the next
+    #: sort, after a few regions changed, finds them nearly sorted)
+    views: dict[tuple[str | None, str | None], list[RegionRef]] = field(default_factory=dict)
+    #: per region: the summary and row of the last ranking, reused while both rank and summary hold
+    rows: dict[str, tuple[Summary, RankRow]] = field(default_factory=dict)
+    #: per region scored: its place in a ranking, (-total, code)
+    order: dict[str, tuple[Decimal, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, version: int, scheme: Scheme) -> YearScores:
@@ -326,18 +333,50 @@ class YearScores:
     def rank(
         self, session: Session, scheme: Scheme, year: int, parent: str | None, level: str | None
     ) -> list[RankRow]:
-        if parent is not None and parent not in self.regions:
-            raise NotFound("region", parent)
-        codes = sorted(self.regions) if parent is None else self.under(parent)
-        wanted = [self.regions[c] for c in codes if level is None or self.regions[c].level == level]
-        missing = [r.code for r in wanted if r.code not in self.scored]
+        view = (parent, level)
+        wanted = self.views.get(view)
+        if wanted is None:
+            if parent is not None and parent not in self.regions:
+                raise NotFound("region", parent)
+            codes = sorted(self.regions) if parent is None else self.under(parent)
+            wanted = [self.regions[c] for c in codes if level is None or self.regions[c].level == level]
+        scored = self.scored
+        missing = [r.code for r in wanted if r.code not in scored]
+        order = self.order
         if missing:
             facts = facts_reader.ranking_facts(session, scheme, year, missing)
-            self.scored.update(summarise(scheme, facts, missing))
-        scored = self.scored
-        return _ranked(
-            [(scored[r.code][0], r, scored[r.code], scored[r.code][4]) for r in wanted], _from_summary
-        )
+            summaries = summarise(scheme, facts, missing)
+            scored.update(summaries)
+            for c, s in summaries.items():
+                order[c] = (-s[0], c)
+        # in the last ranking's order: after a few regions changed, nearly sorted (a short sort)
+        placed = [(order[r.code], r) for r in wanted]
+        placed.sort()  # by (-total, code): codes are unique, so the regions are never compared
+        self.views[view] = [r for _, r in placed]
+        # `_ranked` over rows already in order, in one pass; a region's row of the last ranking is
+        # kept while its summary and rank are the same
+        last = self.rows
+        get = last.get
+        out: list[RankRow] = []
+        unscored: list[RankRow] = []
+        rank, total = 0, Decimal(-1)  # no total is negative
+        for _, r in placed:
+            s = scored[r.code]
+            if s[4]:
+                if s[0] != total:
+                    rank, total = len(out) + 1, s[0]
+                held = get(r.code)
+                if held is not None and held[0] is s and held[1].rank == rank:
+                    out.append(held[1])
+                    continue
+                row = _from_summary(rank, r, s)
+                out.append(row)
+            else:
+                row = _from_summary(None, r, s)
+                unscored.append(row)
+            last[r.code] = (s, row)
+        unscored.sort(key=lambda row: row.region.code)
+        return out + unscored
 
 
 def _from_snapshot(rank: int | None, region: RegionRef, b: dict[str, Any]) -> RankRow:

@@ -5,6 +5,7 @@ the explained breakdown (made from the same run) against the numbers, for random
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -165,6 +166,32 @@ def check(scheme: Scheme, f: Facts) -> None:
 @given(hebei_facts())
 def test_plan_numbers_and_explained_breakdown_agree_under_the_shipped_scheme(f: Facts) -> None:
     check(HEBEI, f)
+
+
+def tallied(scheme: Scheme, f: Facts) -> Facts:
+    """`f` given counted, as a ranking reads it from the fact rows: per registry, (type, level,
+    how many items count in the year), counted here by the reference's own rule (`_counts`)."""
+    counts: dict[str, Counter[tuple[str, str]]] = {}
+    for i in f.items:
+        counting = scheme.definition["registries"][i.registry]["counting"]
+        if _counts(i, counting, f.year):
+            counts.setdefault(i.registry, Counter())[(i.type, i.level)] += 1
+    return Facts.tallied(
+        f.year, f.values, {r: [(t, lv, n) for (t, lv), n in c.items()] for r, c in counts.items()}
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(hebei_facts())
+def test_facts_given_counted_score_as_their_items_do(f: Facts) -> None:
+    """The tally evaluators read counts when the facts are given counted (a ranking from the fact
+    rows): the same numbers as walking the items, and the reference's, explained or not."""
+    counted = tallied(HEBEI, f)
+    assert counted.tallies_of("platform") is not None and f.tallies_of("platform") is None
+    plan = plan_for(HEBEI)
+    assert plan.summary(counted) == plan.summary(f)
+    assert score(HEBEI, counted, explain=False).total == score(HEBEI, f, explain=False).total
+    check(HEBEI, counted)
 
 
 amounts = st.decimals(min_value=0, max_value=10**5, places=2)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from app.db import facts
+from app.db import fact_rows, facts
 from app.db.tables import Period
 
 
@@ -64,6 +64,8 @@ def bump_periods(
     a ranking re-scores just them; without, every region counts as changed.
     """
     stmt = update(Period).values(data_version=Period.data_version + 1)
+    ys: list[int] | None = None
+    codes = None if regions is None else frozenset(regions)
     if years is not None:
         ys = sorted(set(years))
         if not ys:
@@ -72,5 +74,7 @@ def bump_periods(
     elif from_year is not None:
         stmt = stmt.where(col(Period.year) >= from_year)
     session.execute(stmt)
-    if regions is not None:
-        facts.mark_changed(session, regions, years=years, from_year=from_year)
+    # the fact rows of what this write changes are recomputed when it commits
+    fact_rows.note(session, years=ys, from_year=from_year, regions=codes)
+    if codes is not None:
+        facts.mark_changed(session, codes, years=ys, from_year=from_year)

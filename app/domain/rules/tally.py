@@ -138,15 +138,26 @@ class Tally(RuleKind):
             year = facts.year
             subtotal = ZERO
             scoring = 0
-            # unpacked, not read by field name: a ranking walks tens of thousands of items
-            for _, type_, level, start, end, _, _ in facts.items_of(registry):
-                per_level = table.get(type_)
-                if per_level is None or not counts_in_year(counting, start, end, year):
-                    continue
-                pts = per_level.get(level, ZERO)
-                if pts:
-                    subtotal += pts
-                    scoring += 1
+            tallied = facts.tallies_of(registry)
+            if tallied is not None:  # items given counted, each counting in the year
+                for type_, level, n in tallied:
+                    per_level = table.get(type_)
+                    if per_level is None:
+                        continue
+                    pts = per_level.get(level, ZERO)
+                    if pts:
+                        subtotal += pts * n
+                        scoring += n
+            else:
+                # unpacked, not read by field name: a ranking walks tens of thousands of items
+                for _, type_, level, start, end, _, _ in facts.items_of(registry):
+                    per_level = table.get(type_)
+                    if per_level is None or not counts_in_year(counting, start, end, year):
+                        continue
+                    pts = per_level.get(level, ZERO)
+                    if pts:
+                        subtotal += pts
+                        scoring += 1
             if extra_code is not None:
                 extra = facts.values.get(extra_code)
                 if isinstance(extra, Decimal):
