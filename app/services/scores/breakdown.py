@@ -98,7 +98,7 @@ def region_names(session: Session, code: str) -> RegionNames | None:
     )
 
 
-def place(session: Session, year: int, code: str) -> tuple[str, tuple[str, ...]] | None:
+def region_place(session: Session, year: int, code: str) -> tuple[str, tuple[str, ...]] | None:
     """(level, ancestors parent first) of a region as `year` knows it; None when it is unknown."""
     period = repo.get_period(session, year)
     if period is not None and period.status == PUBLISHED:

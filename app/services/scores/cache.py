@@ -30,7 +30,7 @@ from app.services.errors import NotFound, Unavailable
 from app.services.periods import PUBLISHED
 from app.services.scores import rankings
 from app.services.scores.aggregates import AggregateRow, aggregate_scope, rank_aggregates
-from app.services.scores.breakdown import breakdown_json, place, with_ranks
+from app.services.scores.breakdown import breakdown_json, region_place, with_ranks
 from app.services.scores.rankings import Ranking, RankRow, Summary, from_summary, ranking_level, standings
 
 
@@ -201,8 +201,8 @@ class ScoreReader:
     def compute_breakdown(self, year: int, region: str, version: int) -> bytes:
         with metrics.SCORE_COMPUTATIONS.labels("breakdown").time(), Session(self.engine) as session:
             body = breakdown_json(session, year, region)
-            at = place(session, year, region)
-        body = with_ranks(body, self.ranks(year, region, at))
+            place = region_place(session, year, region)
+        body = with_ranks(body, self.ranks(year, region, place))
         self.breakdowns.put((year, region), version, body)
         return body
 
