@@ -169,7 +169,7 @@ def import_values(
     if not dry_run and checked:
         # the period's row is locked already (see _check_rows); this marks its scores changed
         base_version = period_version(session, year)
-        repo.bump_periods(session, years=[year], regions={c[0] for c in checked})
+        repo.bump_periods(session, years=[year], regions={c[0] for c in checked}, values_only=True)
     # review before publication: submitted regions refuse writes; consistency errors refuse the
     # batch (422), doubts become quality flags and are answered as warnings
     approvals.require_open(session, year, {c[0] for c in checked})
@@ -292,7 +292,7 @@ def delete_value(
     why = value_refusal(actor.principal, scheme, element, region)
     if why is not None:
         raise Forbidden(why)
-    repo.bump_periods(session, years=[year], regions=[region])
+    repo.bump_periods(session, years=[year], regions=[region], values_only=True)
     approvals.require_open(session, year, [region])
     row = repo.get_value(session, year, region, element)
     if row is None:
