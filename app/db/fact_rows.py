@@ -200,27 +200,34 @@ def _compute(session: Any, year: int, codes: Sequence[str] | None) -> None:
 
 def _compute_values(session: Session, year: int, codes: Sequence[str]) -> None:
     """Replace the values of `codes`' rows in `year` by what data_value holds and keep their
-    tallies (a write of values only): an upsert of the regions with values, then the rows of
-    regions left without values emptied, and dropped when they hold no tallies either (as
-    `_compute` would leave them)."""
+    tallies (a write of values only): an upsert of the regions with values; then the rows of any
+    region left without values (a value deleted) are emptied, and dropped when they hold no
+    tallies either (as `_compute` would leave them)."""
     upsert: Any = pg_insert(_ROW) if session.get_bind().dialect.name == "postgresql" else sqlite_insert(_ROW)
     upsert = upsert.from_select(
         ["year", "region_code", "numbers", "texts", "tallies", "n_values", "n_tallies"],
         _source(year, codes, values_only=True),
     )
-    session.execute(
+    done = session.execute(
         upsert.on_conflict_do_update(
             index_elements=[_ROW.c.year, _ROW.c.region_code],
             set_={c: upsert.excluded[c] for c in ("numbers", "texts", "n_values")},
-        )
+        ).execution_options(preserve_rowcount=True)  # the driver's count, kept for an INSERT too
     )
+    # one row inserted or updated per region with values: as many as codes, none is left without
+    if getattr(done, "rowcount", -1) == len(codes):
+        return
     v = _VALUE
-    has_values = (
-        select(literal(1)).where(v.c.year == _ROW.c.year, v.c.region_code == _ROW.c.region_code).exists()
+    with_values = set(
+        session.execute(
+            select(v.c.region_code).where(v.c.year == year, v.c.region_code.in_(codes)).distinct()
+        ).scalars()
     )
-    in_codes = [_ROW.c.year == year, _ROW.c.region_code.in_(codes)]
-    session.execute(update(_ROW).where(*in_codes, ~has_values).values(numbers="", texts="", n_values=0))
-    session.execute(delete(_ROW).where(*in_codes, _ROW.c.n_values == 0, _ROW.c.n_tallies == 0))
+    emptied = sorted(set(codes) - with_values)
+    if emptied:
+        where = [_ROW.c.year == year, _ROW.c.region_code.in_(emptied)]
+        session.execute(update(_ROW).where(*where).values(numbers="", texts="", n_values=0))
+        session.execute(delete(_ROW).where(*where, _ROW.c.n_tallies == 0))
 
 
 def _source(year: int, codes: Sequence[str] | None, *, values_only: bool = False) -> Any:
