@@ -37,7 +37,10 @@ def insert_rows(
         p(v) if (p := table.c[n].type._cached_bind_processor(dialect)) else v for n, v in fixed.items()
     )
     out: list[tuple[Any, ...]]
-    if procs:
+    if len(procs) == 1:  # one column to convert (a value's number): one comprehension
+        ((k, proc),) = procs
+        out = [(*row[:k], None if (v := row[k]) is None else proc(v), *row[k + 1 :], *tail) for row in rows]
+    elif procs:
         out = []
         for row in rows:
             cells = list(row)

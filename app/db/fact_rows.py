@@ -13,6 +13,9 @@ recomputes those rows in the same transaction, after the write's own statements
 - a write that knows its regions (values, registry items: `bump_periods(regions=...)`) recomputes
   those regions in every year it bumps (a platform dated in year Y bumps the years >= Y, so its
   end date and every later year are recomputed too);
+- a write of values only (`bump_periods(values_only=True)`: values imported, put or deleted)
+  cannot change a registry's tallies: it recomputes the values of its regions and keeps their
+  tallies (one upsert, `_compute_values`), skipping the registry queries;
 - a write that does not know its regions (a region renamed or moved, regions imported, a period
   published, a bulk load that bumps every period) rebuilds the whole of each year it bumps, and a
   new period (`note_year`) is built when it is created. Such writes are rare, and a whole year is
@@ -43,7 +46,10 @@ from sqlalchemy import (
     literal,
     select,
     union_all,
+    update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.db.facts import REGISTRIES, _driver_rows, _in, _keep, counting_filter
@@ -60,8 +66,13 @@ SECTION = "\x1e"
 PARTIAL_LIMIT = 2000
 #: the regions filter of a read as an IN list up to this many codes (as facts.RANKING_IN_LIMIT)
 READ_IN_LIMIT = 500
+#: the tallies of a region with no counting item: every registry's section empty
+EMPTY_TALLIES = SECTION.join([""] * len(REGISTRIES))
 
 _PENDING = "fact_rows.pending"
+
+#: (years, from_year, regions, values_only) of one `note`
+Pending = tuple[frozenset[int] | None, int | None, frozenset[str] | None, bool]
 
 _ROW = FactRow.__table__  # type: ignore[attr-defined]
 _YEAR = FactYear.__table__  # type: ignore[attr-defined]
@@ -78,16 +89,18 @@ def note(
     years: Iterable[int] | None = None,
     from_year: int | None = None,
     regions: Iterable[str] | None = None,
+    values_only: bool = False,
 ) -> None:
     """Note that this transaction changes the facts of `regions` (all regions when None) in
-    these years (`bump_periods`' choice of periods): recomputed when the session commits."""
-    pending: list[tuple[frozenset[int] | None, int | None, frozenset[str] | None]]
-    pending = session.info.setdefault(_PENDING, [])
+    these years (`bump_periods`' choice of periods): recomputed when the session commits.
+    `values_only`: it changes stored values and no registry item (the tallies are kept)."""
+    pending: list[Pending] = session.info.setdefault(_PENDING, [])
     pending.append(
         (
             None if years is None else frozenset(years),
             from_year,
             None if regions is None else frozenset(regions),
+            values_only,
         )
     )
 
@@ -119,15 +132,15 @@ event.listen(Session, "before_commit", _before_commit)
 event.listen(Session, "after_transaction_end", _after_transaction_end)
 
 
-def apply(
-    session: Session, pending: Sequence[tuple[frozenset[int] | None, int | None, frozenset[str] | None]]
-) -> None:
+def apply(session: Session, pending: Sequence[Pending]) -> None:
     """Recompute what `pending` (as `note` made it) names, one year at a time."""
     period_years = [
         int(y) for y in session.execute(select(_PERIOD.c.year).order_by(_PERIOD.c.year)).scalars()
     ]
+    #: per year, the regions to recompute whole (None: every region) and those whose values only
     todo: dict[int, set[str] | None] = {}
-    for years, from_year, regions in pending:
+    values_todo: dict[int, set[str]] = {}
+    for years, from_year, regions, values_only in pending:
         if years is not None:
             chosen = [y for y in period_years if y in years]
         elif from_year is not None:
@@ -137,19 +150,29 @@ def apply(
         for y in chosen:
             if regions is None:
                 todo[y] = None
+            elif values_only:
+                values_todo.setdefault(y, set()).update(regions)
             elif y not in todo:
                 todo[y] = set(regions)
             elif (held := todo[y]) is not None:
                 held.update(regions)
-    if not todo:
+    years_todo = sorted(todo.keys() | values_todo.keys())
+    if not years_todo:
         return
-    ready = set(session.execute(select(_YEAR.c.year).where(_YEAR.c.year.in_(sorted(todo)))).scalars())
-    for year, codes in sorted(todo.items(), key=lambda kv: kv[0]):
-        if codes is not None and year in ready and len(codes) <= PARTIAL_LIMIT:
-            if codes:
-                _compute(session, year, sorted(codes))
-        else:
+    ready = set(session.execute(select(_YEAR.c.year).where(_YEAR.c.year.in_(years_todo))).scalars())
+    for year in years_todo:
+        whole = todo.get(year, set())
+        if whole is None or year not in ready:
             rebuild(session, year, ready=year in ready)
+            continue
+        values = values_todo.get(year, set()) - whole
+        if len(whole) + len(values) > PARTIAL_LIMIT:
+            rebuild(session, year, ready=True)
+            continue
+        if whole:
+            _compute(session, year, sorted(whole))
+        if values:
+            _compute_values(session, year, sorted(values))
 
 
 def rebuild(session: Any, year: int, *, ready: bool = False) -> None:
@@ -175,8 +198,41 @@ def _compute(session: Any, year: int, codes: Sequence[str] | None) -> None:
     )
 
 
-def _source(year: int, codes: Sequence[str] | None) -> Any:
-    """One row per region with values or counting items in `year`: the stored strings and counts."""
+def _compute_values(session: Session, year: int, codes: Sequence[str]) -> None:
+    """Replace the values of `codes`' rows in `year` by what data_value holds and keep their
+    tallies (a write of values only): an upsert of the regions with values; then the rows of any
+    region left without values (a value deleted) are emptied, and dropped when they hold no
+    tallies either (as `_compute` would leave them)."""
+    upsert: Any = pg_insert(_ROW) if session.get_bind().dialect.name == "postgresql" else sqlite_insert(_ROW)
+    upsert = upsert.from_select(
+        ["year", "region_code", "numbers", "texts", "tallies", "n_values", "n_tallies"],
+        _source(year, codes, values_only=True),
+    )
+    done = session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[_ROW.c.year, _ROW.c.region_code],
+            set_={c: upsert.excluded[c] for c in ("numbers", "texts", "n_values")},
+        ).execution_options(preserve_rowcount=True)  # the driver's count, kept for an INSERT too
+    )
+    # one row inserted or updated per region with values: as many as codes, none is left without
+    if getattr(done, "rowcount", -1) == len(codes):
+        return
+    v = _VALUE
+    with_values = set(
+        session.execute(
+            select(v.c.region_code).where(v.c.year == year, v.c.region_code.in_(codes)).distinct()
+        ).scalars()
+    )
+    emptied = sorted(set(codes) - with_values)
+    if emptied:
+        where = [_ROW.c.year == year, _ROW.c.region_code.in_(emptied)]
+        session.execute(update(_ROW).where(*where).values(numbers="", texts="", n_values=0))
+        session.execute(delete(_ROW).where(*where, _ROW.c.n_tallies == 0))
+
+
+def _source(year: int, codes: Sequence[str] | None, *, values_only: bool = False) -> Any:
+    """One row per region with values or counting items in `year`: the stored strings and counts.
+    `values_only`: the regions with values, their tallies empty (not read)."""
 
     def region_in(column: Any) -> list[ColumnElement[bool]]:
         return [] if codes is None else [column.in_(codes)]
@@ -195,17 +251,19 @@ def _source(year: int, codes: Sequence[str] | None) -> Any:
             v.c.element + SEP + v.c.value_text,
         ).where(v.c.year == year, v.c.value_text.is_not(None), *region_in(v.c.region_code)),
     ]
-    for k, (registry, (table, _, _, _)) in enumerate(REGISTRIES.items(), 2):
-        t = table.__table__
-        parts.append(
-            select(
-                t.c.region_code,
-                literal(k, Integer),
-                t.c.type + SEP + t.c.level + SEP + cast(func.count(), String),
+    registries = range(2, 2 + len(REGISTRIES))
+    if not values_only:
+        for k, (registry, (table, _, _, _)) in zip(registries, REGISTRIES.items(), strict=True):
+            t = table.__table__
+            parts.append(
+                select(
+                    t.c.region_code,
+                    literal(k, Integer),
+                    t.c.type + SEP + t.c.level + SEP + cast(func.count(), String),
+                )
+                .where(counting_filter(registry, year), *region_in(t.c.region_code))
+                .group_by(t.c.region_code, t.c.type, t.c.level)
             )
-            .where(counting_filter(registry, year), *region_in(t.c.region_code))
-            .group_by(t.c.region_code, t.c.type, t.c.level)
-        )
     u = union_all(*parts).subquery()
 
     def joined(kind: int) -> Any:
@@ -214,10 +272,14 @@ def _source(year: int, codes: Sequence[str] | None) -> Any:
     def counted(*kinds: int) -> Any:
         return func.count(case((u.c.kind.in_(kinds), 1)))
 
-    registries = range(2, 2 + len(REGISTRIES))
-    tallies = joined(registries[0])
-    for k in registries[1:]:
-        tallies = tallies + SECTION + joined(k)
+    tallies: Any
+    if values_only:
+        tallies, n_tallies = literal(EMPTY_TALLIES, String), literal(0, Integer)
+    else:
+        tallies = joined(registries[0])
+        for k in registries[1:]:
+            tallies = tallies + SECTION + joined(k)
+        n_tallies = counted(*registries)
     return select(
         literal(year, Integer),
         u.c.region_code,
@@ -225,7 +287,7 @@ def _source(year: int, codes: Sequence[str] | None) -> Any:
         joined(1),
         tallies,
         counted(0, 1),
-        counted(*registries),
+        n_tallies,
     ).group_by(u.c.region_code)
 
 

@@ -137,25 +137,27 @@ class Element(Named):
         Returns the value in canonical form (Decimal for numbers, str for choices, bool for flags);
         raises ValueError whose message is the reason, fit to show to the sender.
         """
-        if self.kind is ElementKind.BOOLEAN:
+        kind = self.kind
+        if kind is _BOOLEAN_KIND:
             if not isinstance(raw, bool):
                 raise ValueError("must be true or false")
             return raw
-        if self.kind is ElementKind.CHOICE:
+        if kind is _CHOICE_KIND:
             code = resolve_code(self.choices, raw)
             if code is None:
                 if not isinstance(raw, str):
                     raise ValueError(f"must be one of {accepted(self.choices)}")
                 raise ValueError(f"unknown choice {raw!r}; expected one of {accepted(self.choices)}")
             return code
-        number = _to_decimal(raw)
+        # a finite Decimal is read as it is (a bulk import sends them); anything else is converted
+        number = raw if type(raw) is Decimal and raw.is_finite() else _to_decimal(raw)
         if number < ZERO:
             raise ValueError("must not be negative")
-        if self.kind is ElementKind.PERCENT and number > 100:
+        if kind is _PERCENT_KIND and number > 100:
             raise ValueError("is a percentage and must not exceed 100")
-        if self.kind is ElementKind.COUNT and number != number.to_integral_value():
+        if kind is _COUNT_KIND and number != number.to_integral_value():
             raise ValueError("must be a whole number")
-        if self.kind is ElementKind.ASSESSED:
+        if kind is _ASSESSED_KIND:
             lo = self.minimum if self.minimum is not None else ZERO
             hi = self.maximum if self.maximum is not None else NUMBER_LIMIT
             if not lo <= number <= hi:
@@ -167,10 +169,15 @@ class Element(Named):
             raise ValueError(
                 f"must be greater than 0: it is the denominator of {', '.join(self.denominator_of)}"
             )
-        if self.kind is ElementKind.COUNT:
-            return number.quantize(Decimal(1))
+        if kind is _COUNT_KIND:
+            return number.quantize(_ONE)
         return number
 
+
+#: the kinds as module constants: `ElementKind.COUNT` is a descriptor look-up on every use
+_BOOLEAN_KIND, _CHOICE_KIND = ElementKind.BOOLEAN, ElementKind.CHOICE
+_PERCENT_KIND, _COUNT_KIND, _ASSESSED_KIND = ElementKind.PERCENT, ElementKind.COUNT, ElementKind.ASSESSED
+_ONE = Decimal(1)
 
 _SEPARATORS = ",，、 '\u00a0\u202f"
 _PERCENT = "%％"

@@ -85,7 +85,20 @@ def check_precision(x: Decimal, received: object) -> None:
 
 def exact(x: Decimal, received: object) -> Decimal:
     """`canonical(x)` after `check_precision(x, received)`, from one look at the digits (a bulk
-    import checks every value)."""
+    import checks every value).
+
+    Most values are canonical already (12, 1350.67: no exponent above 0, no trailing zero after
+    the point, not minus zero) and within the rule: `x` itself is their canonical form, judged
+    from one `as_tuple` without building a Decimal; any other goes the long way."""
+    sign, digits, exponent = x.as_tuple()
+    if (
+        type(exponent) is int
+        and -MAX_DECIMAL_PLACES <= exponent <= 0
+        and len(digits) <= MAX_SIGNIFICANT_DIGITS
+        and (digits[-1] or exponent == 0)
+        and not (sign and digits == (0,))
+    ):
+        return x
     sign, digits, exponent = _stripped(x)
     if max(-exponent, 0) > MAX_DECIMAL_PLACES or len(digits) > MAX_SIGNIFICANT_DIGITS:
         raise ValueError(f"{received!r} cannot be stored exactly: values carry {PRECISION_RULE}")

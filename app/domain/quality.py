@@ -33,6 +33,7 @@ SEVERITIES = ("error", "warning")
 QUANTITY_KINDS = ("number", "count", "percent")
 
 SLIP_RATIO = Decimal(5)
+_SLIP_LOW = 1 / SLIP_RATIO  # 0.2, exact
 OUTLIER_Z = 3.5
 OUTLIER_MIN_REGIONS = 5
 OUTLIER_METHOD = (
@@ -215,7 +216,7 @@ def unit_slip(value: Decimal, previous: Decimal | None, unit: str) -> UnitSlip |
     if previous is None or previous <= 0 or value <= 0:
         return None
     ratio = value / previous
-    if 1 / SLIP_RATIO < ratio < SLIP_RATIO:
+    if _SLIP_LOW < ratio < SLIP_RATIO:
         return None
     for factor, en, zh in UNIT_MIXUPS.get(unit, ()):
         if factor / MIXUP_TOLERANCE <= ratio <= factor * MIXUP_TOLERANCE:

@@ -83,6 +83,11 @@ def _scalar(x: Any) -> str:
 def value_state(value: Any, comment: str | None) -> str:
     """`dumps({"value": value, "comment": comment})`, written directly: a bulk import records one
     per row (the same text, checked by tests/unit/test_audit_state.py)."""
+    if type(value) is Decimal and value.is_finite():
+        # json_number inline, the usual case of a bulk import: a whole number as a JSON integer
+        whole = value == value.to_integral_value()
+        number = int.__repr__(int(value)) if whole else float.__repr__(float(value))
+        return f'{{"comment": {"null" if comment is None else _scalar(comment)}, "value": {number}}}'
     return f'{{"comment": {_scalar(comment)}, "value": {_scalar(value)}}}'
 
 

@@ -97,9 +97,34 @@ def _check_rows(
                 refused,
             )
     problems: list[RowProblem] = []
-    checked = []
+    checked: list[tuple[str, str, Decimal | None, str | None, str | None]] = []
     first_row: dict[tuple[str, str], int] = {}
+    element_of = scheme.elements.get if scheme is not None and period is not None else None
     for i, row in enumerate(rows):
+        region, element, value, comment = row.region, row.element, row.value, row.comment
+        # the usual row (a known region and element, a value, a short comment or none, not sent
+        # before) in few steps; a row with any problem goes the long way, which names them all
+        if (
+            element_of is not None
+            and type(region) is str
+            and type(element) is str
+            and region in known
+            and (el := element_of(element)) is not None
+            and value is not None
+            and (comment is None or (type(comment) is str and len(comment) <= MAX_COMMENT))
+            and (key := (region, element)) not in first_row
+        ):
+            try:
+                parsed = el.parse(value)
+            except ValueError:
+                pass
+            else:
+                first_row[key] = i
+                if type(parsed) is Decimal:
+                    checked.append((region, element, parsed, None, comment))
+                else:
+                    checked.append((region, element, *encode(parsed), comment))
+                continue
         before = len(problems)
         if period is None:
             problems.append(
@@ -169,7 +194,7 @@ def import_values(
     if not dry_run and checked:
         # the period's row is locked already (see _check_rows); this marks its scores changed
         base_version = period_version(session, year)
-        repo.bump_periods(session, years=[year], regions={c[0] for c in checked})
+        repo.bump_periods(session, years=[year], regions={c[0] for c in checked}, values_only=True)
     # review before publication: submitted regions refuse writes; consistency errors refuse the
     # batch (422), doubts become quality flags and are answered as warnings
     approvals.require_open(session, year, {c[0] for c in checked})
@@ -292,7 +317,7 @@ def delete_value(
     why = value_refusal(actor.principal, scheme, element, region)
     if why is not None:
         raise Forbidden(why)
-    repo.bump_periods(session, years=[year], regions=[region])
+    repo.bump_periods(session, years=[year], regions=[region], values_only=True)
     approvals.require_open(session, year, [region])
     row = repo.get_value(session, year, region, element)
     if row is None:

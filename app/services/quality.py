@@ -102,9 +102,11 @@ def check_write(
     for (region, element), number_and_poster in stored.items():
         by_region[region][element] = number_and_poster
     incoming: dict[str, dict[str, tuple[int, Decimal]]] = {c: {} for c in regions}
+    quantities = {e for e in {r[1] for r in rows} if _quantity(scheme, e)}
+    # the rows' numbers are canonical already (Element.parse: as review.canonical reads them)
     for i, (region, element, number, _, _) in enumerate(rows):
-        if number is not None and _quantity(scheme, element):
-            incoming[region][element] = (i, review.canonical(number))
+        if number is not None and element in quantities:
+            incoming[region][element] = (i, number)
 
     # an unchanged value raises no new doubt and moves no cross-section: only changes are checked
     # (a re-sent batch costs one read of its flags)
@@ -289,9 +291,7 @@ def _outliers(
         if section is None:
             continue
         low, high = section.bounds()
-        for region, number in section_rows.items():
-            if not (0 < number < low or number > high):
-                continue
+        for region, number in [(r, n) for r, n in section_rows.items() if 0 < n < low or n > high]:
             out = section.outlier(number)
             if abs(out.z) <= dq.OUTLIER_Z:  # at a bound, within float rounding
                 continue

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from app.db import fact_rows, facts, migrate
 from app.db import repositories as repo
 from app.db.engine import make_engine, session_scope, writer
-from app.db.tables import Award, DataValue, Platform
+from app.db.tables import Award, DataValue, FactRow, FactYear, Platform
 from app.db.types import utcnow
 from app.demo.dataset import DEMO_SCHEME
 from app.demo.regions import synthetic_parent_rows, synthetic_regions
@@ -228,6 +228,7 @@ def test_fact_rows_equal_the_live_tables_after_random_writes(
                 raise
             done.append(f"refused {type(exc).__name__}")
         check_equal(engine, monkeypatch)
+        check_rows_as_rebuilt(engine)
     # the sequence did write: values and items of several kinds were made
     assert sum(op in ("import", "put") for op in done) >= 3, done
     assert sum(op in ("platform", "award") for op in done) >= 3, done
@@ -339,3 +340,183 @@ def test_the_migration_builds_the_fact_rows_of_an_existing_database(
         assert got[2019]["900001"].values == {}
     finally:
         engine.dispose()
+
+
+# ------------------------------------------------------------------ values-only recompute
+
+
+def _normal_rows(s: Session, year: int) -> dict[str, tuple[Any, ...]]:
+    """The fact rows of `year` as stored, each string split into its sorted entries (the order
+    within a stored string is the database's)."""
+    r = FactRow.__table__  # type: ignore[attr-defined]
+    out = {}
+    for region, numbers, texts, tallies, n_values, n_tallies in s.execute(
+        select(r.c.region_code, r.c.numbers, r.c.texts, r.c.tallies, r.c.n_values, r.c.n_tallies).where(
+            r.c.year == year
+        )
+    ):
+        pn = numbers.split(fact_rows.SEP) if numbers else []
+        pt = texts.split(fact_rows.SEP) if texts else []
+        sections = []
+        for section in tallies.split(fact_rows.SECTION):
+            pi = section.split(fact_rows.SEP) if section else []
+            sections.append(sorted(zip(pi[0::3], pi[1::3], pi[2::3], strict=True)))
+        out[region] = (
+            sorted(zip(pn[0::2], (Decimal(n) for n in pn[1::2]), strict=True)),
+            sorted(zip(pt[0::2], pt[1::2], strict=True)),
+            sections,
+            n_values,
+            n_tallies,
+        )
+    return out
+
+
+def check_rows_as_rebuilt(engine: Engine) -> None:
+    """Every complete year's stored fact rows are the rows a whole rebuild of the year makes
+    (its one INSERT ... SELECT over every table; rolled back): no row kept that a rebuild drops,
+    none missing, every string and count the same."""
+    with Session(engine) as s:
+        years = [int(y) for y in s.execute(select(FactYear.year)).scalars()]
+        stored = {y: _normal_rows(s, y) for y in years}
+        for y in years:
+            fact_rows._compute(s, y, None)
+        rebuilt = {y: _normal_rows(s, y) for y in years}
+        s.rollback()
+    assert stored == rebuilt
+
+
+@pytest.fixture
+def recomputes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, tuple[str, ...] | None]]:
+    """The recomputes the commits run: ("whole", year, codes) or ("values", year, codes)."""
+    calls: list[tuple[str, int, tuple[str, ...] | None]] = []
+    whole, values = fact_rows._compute, fact_rows._compute_values
+
+    def spy_whole(session: Any, year: int, codes: Any) -> None:
+        calls.append(("whole", year, None if codes is None else tuple(codes)))
+        whole(session, year, codes)
+
+    def spy_values(session: Any, year: int, codes: Any) -> None:
+        calls.append(("values", year, tuple(codes)))
+        values(session, year, codes)
+
+    monkeypatch.setattr(fact_rows, "_compute", spy_whole)
+    monkeypatch.setattr(fact_rows, "_compute_values", spy_values)
+    return calls
+
+
+def _statements(engine: Engine) -> list[str]:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement.lower())
+
+    event.listen(engine, "before_cursor_execute", listen)
+    return seen
+
+
+def test_a_values_only_write_keeps_the_tallies_and_recomputes_the_values(
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    recomputes: list[tuple[str, int, tuple[str, ...] | None]],
+) -> None:
+    a, b, c, d = _setup(engine)[:4]
+    with session_scope(writer(engine)) as s:
+        scheme = get_scheme(s, DEMO_SCHEME)
+        # a counts two platforms in 2020 (one national key lab, one provincial), b an award
+        create_item(s, scheme, PlatformInput(a, "key_lab", "national", "k1", date(2018, 3, 1)), actor=ADMIN)
+        create_item(s, scheme, PlatformInput(a, "key_lab", "provincial", "k2", date(2020, 5, 1)), actor=ADMIN)
+        award = scheme.registries["award"].type_codes[0]
+        create_item(s, scheme, AwardInput(b, award, "national", "w1", date(2020, 7, 1)), actor=ADMIN)
+    assert recomputes and all(kind == "whole" for kind, _, _ in recomputes)  # registry writes
+    check_rows_as_rebuilt(engine)
+    with Session(engine) as s:
+        before = _normal_rows(s, 2020)
+    assert before[a][2][0] == [("key_lab", "national", "1"), ("key_lab", "provincial", "1")]
+    assert before[a][3:] == (0, 2)
+
+    statements = _statements(engine)
+    recomputes.clear()
+    # values for a region with items (a), one with an award (b) and two with nothing yet (c, d)
+    with session_scope(writer(engine)) as s:
+        import_values(
+            s,
+            2020,
+            [
+                ValueRow(a, "tech_smes", 5, None),
+                ValueRow(a, "st_leading_group", True, None),
+                ValueRow(b, "industrial_revenue", Decimal("1234.5"), None),
+                ValueRow(c, "tech_smes", 7, None),
+                ValueRow(d, "tech_smes", 0, None),
+            ],
+            actor=ADMIN,
+        )
+    assert recomputes == [("values", 2020, tuple(sorted((a, b, c, d))))]
+    # the registry tables are not read by a write of values (nor at its commit)
+    assert statements and not [q for q in statements if "platform" in q or "award" in q]
+    check_rows_as_rebuilt(engine)
+    check_equal(engine, monkeypatch)
+    with Session(engine) as s:
+        after = _normal_rows(s, 2020)
+    # by hand: a keeps its two platforms beside its two values; c holds one value, no tallies
+    assert after[a] == (
+        [("tech_smes", Decimal(5))],
+        [("st_leading_group", "true")],
+        before[a][2],
+        2,
+        2,
+    )
+    assert after[c] == ([("tech_smes", Decimal(7))], [], [[]] * len(facts.REGISTRIES), 1, 0)
+    assert after[b][0] == [("industrial_revenue", Decimal("1234.5"))]
+    assert after[b][2:] == (before[b][2], 1, 1)
+
+    # a value changed (put), then deleted: the last value of d (no items) drops d's row, the last
+    # of b (an award) empties its values and keeps its tallies
+    recomputes.clear()
+    with session_scope(writer(engine)) as s:
+        put_value(s, 2020, c, "tech_smes", 9, None, actor=ADMIN)
+    with session_scope(writer(engine)) as s:
+        delete_value(s, 2020, d, "tech_smes", actor=ADMIN)
+    with session_scope(writer(engine)) as s:
+        delete_value(s, 2020, b, "industrial_revenue", actor=ADMIN)
+    assert recomputes == [("values", 2020, (c,)), ("values", 2020, (d,)), ("values", 2020, (b,))]
+    check_rows_as_rebuilt(engine)
+    check_equal(engine, monkeypatch)
+    with Session(engine) as s:
+        final = _normal_rows(s, 2020)
+    assert d not in final
+    assert final[b] == ([], [], before[b][2], 0, 1)
+    assert final[c][0] == [("tech_smes", Decimal(9))]
+
+    # a registry write still recomputes the tallies: a's provincial key lab revoked in 2020
+    recomputes.clear()
+    with session_scope(writer(engine)) as s:
+        pid = s.execute(select(Platform.id).where(Platform.name == "k2")).scalar_one()
+        update_item(s, scheme, Platform, pid, {"revoked_on": date(2020, 12, 31)}, actor=ADMIN)
+    assert recomputes and {kind for kind, _, _ in recomputes} == {"whole"}
+    check_rows_as_rebuilt(engine)
+    check_equal(engine, monkeypatch)
+    with Session(engine) as s:
+        revoked = _normal_rows(s, 2020)
+    assert revoked[a][2][0] == [("key_lab", "national", "1")] and revoked[a][3:] == (2, 1)
+    assert revoked[a][0:2] == final[a][0:2]
+
+
+def test_values_and_items_in_one_transaction_recompute_the_items_regions_whole(
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    recomputes: list[tuple[str, int, tuple[str, ...] | None]],
+) -> None:
+    a, b = _setup(engine)[:2]
+    with session_scope(writer(engine)) as s:
+        scheme = get_scheme(s, DEMO_SCHEME)
+        import_values(
+            s, 2020, [ValueRow(a, "tech_smes", 1, None), ValueRow(b, "tech_smes", 2, None)], actor=ADMIN
+        )
+        create_item(s, scheme, PlatformInput(a, "key_lab", "national", "k", date(2020, 3, 1)), actor=ADMIN)
+    # a: values and an item (whole); b: values only
+    assert ("whole", 2020, (a,)) in recomputes and ("values", 2020, (b,)) in recomputes
+    assert not [r for r in recomputes if r[0] == "values" and a in (r[2] or ())]
+    check_rows_as_rebuilt(engine)
+    check_equal(engine, monkeypatch)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.services.audit import dumps, value_state
 
@@ -36,3 +38,20 @@ def test_value_state_literal() -> None:
     # written out by hand: keys sorted, a whole Decimal as a JSON integer, text not escaped to ASCII
     assert value_state(Decimal("12.50"), "备注") == '{"comment": "备注", "value": 12.5}'
     assert value_state(Decimal("3E+2"), None) == '{"comment": null, "value": 300}'
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False),
+        st.builds(
+            lambda sign, digits, exponent: Decimal((sign, tuple(digits), exponent)),
+            st.integers(0, 1),
+            st.lists(st.integers(0, 9), min_size=1, max_size=20),
+            st.integers(-400, 400),
+        ),
+    ),
+    st.one_of(st.none(), st.text(max_size=5)),
+)
+def test_value_state_is_dumps_for_any_decimal(value: Decimal, comment: str | None) -> None:
+    assert value_state(value, comment) == dumps({"value": value, "comment": comment})

@@ -55,13 +55,16 @@ def bump_periods(
     years: Iterable[int] | None = None,
     from_year: int | None = None,
     regions: Iterable[str] | None = None,
+    values_only: bool = False,
 ) -> None:
     """Mark the scores of these periods changed (all periods when neither is given).
 
     As the first statement of a write it also takes the write lock (SQLite) or the periods' row
     locks (PostgreSQL), so concurrent writers of one period queue instead of interleaving.
     With `regions`, the change is logged as touching those regions only (facts.mark_changed), so
-    a ranking re-scores just them; without, every region counts as changed.
+    a ranking re-scores just them; without, every region counts as changed. `values_only`: the
+    write changes stored values and no registry item, so the fact rows keep their tallies (a value
+    cannot change what a registry counts) and only their values are recomputed.
     """
     stmt = update(Period).values(data_version=Period.data_version + 1)
     ys: list[int] | None = None
@@ -75,6 +78,6 @@ def bump_periods(
         stmt = stmt.where(col(Period.year) >= from_year)
     session.execute(stmt)
     # the fact rows of what this write changes are recomputed when it commits
-    fact_rows.note(session, years=ys, from_year=from_year, regions=codes)
+    fact_rows.note(session, years=ys, from_year=from_year, regions=codes, values_only=values_only)
     if codes is not None:
         facts.mark_changed(session, codes, years=ys, from_year=from_year)
