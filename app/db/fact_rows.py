@@ -239,21 +239,27 @@ def is_ready(session: Session, year: int) -> bool:
 def read(session: Session, scheme: Scheme, year: int, codes: Sequence[str] | None) -> dict[str, Facts] | None:
     """The facts `facts.ranking_facts` reads, from the fact rows; None when the year's rows are
     not complete (or a stored string does not split as its counts say): read the live tables."""
-    if not is_ready(session, year):
-        return None
     r = _ROW
+    # the year's completeness asked in the same query: a row found proves it (one round trip
+    # instead of two; asked apart only when no row comes back)
+    ready = select(_YEAR.c.year).where(_YEAR.c.year == year).exists()
     q = select(r.c.region_code, r.c.numbers, r.c.texts, r.c.tallies, r.c.n_values, r.c.n_tallies).where(
-        r.c.year == year, *_in(r.c.region_code, codes, READ_IN_LIMIT)
+        r.c.year == year, ready, *_in(r.c.region_code, codes, READ_IN_LIMIT)
     )
     rows = _keep(_driver_rows(session, q), codes, READ_IN_LIMIT)
+    if not rows and not is_ready(session, year):
+        return None
     elements = scheme.elements
     numeric = frozenset(c for c, el in elements.items() if el.kind in NUMERIC_KINDS)
     flags = frozenset(c for c, el in elements.items() if el.kind is ElementKind.BOOLEAN)
     texts = frozenset(elements) - numeric - flags
-    new = Decimal
-    by_registry, tallied = Facts.by_registry, Facts.tallied
+    new, small, tallied = Decimal, _SMALL.__getitem__, Facts.tallied
     registries = list(REGISTRIES)
     n_registries = len(registries)
+    # Within this read only: a registry's section as read -> its (type, level, count) tuples, made
+    # once and shared by the regions whose section is the same text (most award sections are: a
+    # few types and levels); read-only tuples, nothing kept after the read
+    sections_read: dict[str, tuple[tuple[str, str, int], ...]] = {}
     out: dict[str, Facts] = {}
     for region, numbers, stored_texts, tallies, n_values, n_tallies in rows:
         pn = numbers.split(SEP) if numbers else []
@@ -274,21 +280,32 @@ def read(session: Session, scheme: Scheme, year: int, codes: Sequence[str] | Non
                 values[e] = pt[i + 1] == "true"
             elif e in texts:
                 values[e] = pt[i + 1]
-        counted: dict[str, list[tuple[str, str, int]]] = {}
+        counted: dict[str, tuple[tuple[str, str, int], ...]] = {}
         entries = 0
         for registry, section in zip(registries, sections, strict=True):
             if section:
-                pi = section.split(SEP)
-                if len(pi) % 3:
-                    return None
-                counted[registry] = list(zip(pi[0::3], pi[1::3], map(int, pi[2::3]), strict=True))
-                entries += len(pi)
-        if entries != 3 * n_tallies:
+                listed = sections_read.get(section)
+                if listed is None:
+                    pi = section.split(SEP)
+                    if len(pi) % 3:
+                        return None
+                    try:  # plain digits as the database wrote them; parsed when above the table
+                        counts = list(map(small, pi[2::3]))
+                    except KeyError:
+                        counts = list(map(int, pi[2::3]))
+                    listed = sections_read[section] = tuple(zip(pi[0::3], pi[1::3], counts, strict=True))
+                counted[registry] = listed
+                entries += len(listed)
+        if entries != n_tallies:
             return None
         out[region] = tallied(year, values, counted)
     keys = codes if codes is not None else sorted(out)
-    empty = by_registry
+    empty = Facts.by_registry
     return {c: out.get(c) or empty(year, {}, {}) for c in keys}
+
+
+#: the counts of a stored tally as read (the database writes them as plain digits)
+_SMALL = {str(n): n for n in range(1000)}
 
 
 __all__ = ["SEP", "apply", "is_ready", "note", "note_year", "read", "rebuild"]

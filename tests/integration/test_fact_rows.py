@@ -27,7 +27,8 @@ from app.db import repositories as repo
 from app.db.engine import make_engine, session_scope, writer
 from app.db.tables import Award, DataValue, Platform
 from app.db.types import utcnow
-from app.demo import DEMO_SCHEME, synthetic_parent_rows, synthetic_regions
+from app.demo.dataset import DEMO_SCHEME
+from app.demo.regions import synthetic_parent_rows, synthetic_regions
 from app.domain.problems import DomainError
 from app.services import scores as scores_service
 from app.services.audit import Actor, Principal
