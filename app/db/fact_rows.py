@@ -253,13 +253,9 @@ def read(session: Session, scheme: Scheme, year: int, codes: Sequence[str] | Non
     numeric = frozenset(c for c, el in elements.items() if el.kind in NUMERIC_KINDS)
     flags = frozenset(c for c, el in elements.items() if el.kind is ElementKind.BOOLEAN)
     texts = frozenset(elements) - numeric - flags
-    new, small, tallied = Decimal, _SMALL.__getitem__, Facts.tallied
+    new, tallied = Decimal, Facts.tallied
     registries = list(REGISTRIES)
     n_registries = len(registries)
-    # Within this read only: a registry's section as read -> its (type, level, count) tuples, made
-    # once and shared by the regions whose section is the same text (most award sections are: a
-    # few types and levels); read-only tuples, nothing kept after the read
-    sections_read: dict[str, tuple[tuple[str, str, int], ...]] = {}
     out: dict[str, Facts] = {}
     for region, numbers, stored_texts, tallies, n_values, n_tallies in rows:
         pn = numbers.split(SEP) if numbers else []
@@ -280,32 +276,21 @@ def read(session: Session, scheme: Scheme, year: int, codes: Sequence[str] | Non
                 values[e] = pt[i + 1] == "true"
             elif e in texts:
                 values[e] = pt[i + 1]
-        counted: dict[str, tuple[tuple[str, str, int], ...]] = {}
+        counted: dict[str, list[tuple[str, str, int]]] = {}
         entries = 0
         for registry, section in zip(registries, sections, strict=True):
             if section:
-                listed = sections_read.get(section)
-                if listed is None:
-                    pi = section.split(SEP)
-                    if len(pi) % 3:
-                        return None
-                    try:  # plain digits as the database wrote them; parsed when above the table
-                        counts = list(map(small, pi[2::3]))
-                    except KeyError:
-                        counts = list(map(int, pi[2::3]))
-                    listed = sections_read[section] = tuple(zip(pi[0::3], pi[1::3], counts, strict=True))
-                counted[registry] = listed
-                entries += len(listed)
-        if entries != n_tallies:
+                pi = section.split(SEP)
+                if len(pi) % 3:
+                    return None
+                counted[registry] = list(zip(pi[0::3], pi[1::3], map(int, pi[2::3]), strict=True))
+                entries += len(pi)
+        if entries != 3 * n_tallies:
             return None
         out[region] = tallied(year, values, counted)
     keys = codes if codes is not None else sorted(out)
     empty = Facts.by_registry
     return {c: out.get(c) or empty(year, {}, {}) for c in keys}
-
-
-#: the counts of a stored tally as read (the database writes them as plain digits)
-_SMALL = {str(n): n for n in range(1000)}
 
 
 __all__ = ["SEP", "apply", "is_ready", "note", "note_year", "read", "rebuild"]
