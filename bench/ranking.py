@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     from app.db.facts import ranking_facts
     from app.services import schemes
     from app.services.data import ValueRow, import_values
-    from app.services.scores import RegionRef, ScoreReader, rank_regions, summarise
+    from app.services.scores import ScoreReader, rank_regions, summarise
 
     year = max(args.years)
     load_before = os.getloadavg()[0]
@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                 assert period is not None
                 scheme = schemes.get_scheme(s, period.scheme_code)
                 codes = [c for c in repo.subtree_codes(s, LARGE_PARENT) if c != LARGE_PARENT]
-                regions = [RegionRef(*r) for r in repo.region_rows(s, codes, "county")]
+                regions = repo.region_rows(s, codes, "county")
                 t1 = time.perf_counter()
                 facts = ranking_facts(s, scheme, year, [r.code for r in regions])
                 t2 = time.perf_counter()

@@ -36,7 +36,8 @@ def test_import_then_export_from_the_command_line(tmp_path: Path) -> None:
     assert answer["sheets"]["CSV"]["created"] == 2
     empty = innomon("export", "values", "--year", "2020", "--format", "csv", "-o", "-", cwd=tmp_path, env=env)
     assert (
-        empty.stdout.strip("\ufeff\r\n") == "region,element,element_name_zh,value,comment,source,updated_at"
+        empty.stdout.strip("\ufeff\r\n")
+        == "region,element,element_name_zh,value,comment,posted_by,updated_at"
     )
 
     done = innomon("import", str(data), "--year", "2020", cwd=tmp_path, env=env)

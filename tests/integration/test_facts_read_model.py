@@ -27,6 +27,7 @@ from app.services.periods import put_period
 from app.services.regions import import_regions
 from app.services.registry import AwardInput, create_item
 from app.services.schemes import get_scheme, sync_builtin_schemes
+from app.services.scores import rankings
 
 ADMIN = Actor(Principal("admin", "admin"))
 YEAR = 2022
@@ -181,15 +182,17 @@ def test_ranking_facts_count_every_item_when_a_code_holds_the_separator(
 
 @pytest.fixture
 def scored(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The regions the ranking scores, in order (the service's `summarise`, wrapped)."""
+    """The regions the ranking scores, in order (the service's `summarise`, wrapped where it is
+    defined, app.services.scores.rankings, so that both the uncached and the cached ranking call
+    the wrapper)."""
     calls: list[str] = []
-    real = scores_service.summarise
+    real = rankings.summarise
 
     def counting(scheme: Any, f: Any, codes: list[str]) -> Any:
         calls.extend(codes)
         return real(scheme, f, codes)
 
-    monkeypatch.setattr(scores_service, "summarise", counting)
+    monkeypatch.setattr(rankings, "summarise", counting)
     real_facts = facts.ranking_facts
 
     def loading(session: Any, scheme: Any, year: int, codes: Any) -> Any:
