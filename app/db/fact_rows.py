@@ -301,19 +301,21 @@ def is_ready(session: Session, year: int) -> bool:
 def read(session: Session, scheme: Scheme, year: int, codes: Sequence[str] | None) -> dict[str, Facts] | None:
     """The facts `facts.ranking_facts` reads, from the fact rows; None when the year's rows are
     not complete (or a stored string does not split as its counts say): read the live tables."""
-    if not is_ready(session, year):
-        return None
     r = _ROW
+    # the year's completeness asked in the same query: a row found proves it (one round trip
+    # instead of two; asked apart only when no row comes back)
+    ready = select(_YEAR.c.year).where(_YEAR.c.year == year).exists()
     q = select(r.c.region_code, r.c.numbers, r.c.texts, r.c.tallies, r.c.n_values, r.c.n_tallies).where(
-        r.c.year == year, *_in(r.c.region_code, codes, READ_IN_LIMIT)
+        r.c.year == year, ready, *_in(r.c.region_code, codes, READ_IN_LIMIT)
     )
     rows = _keep(_driver_rows(session, q), codes, READ_IN_LIMIT)
+    if not rows and not is_ready(session, year):
+        return None
     elements = scheme.elements
     numeric = frozenset(c for c, el in elements.items() if el.kind in NUMERIC_KINDS)
     flags = frozenset(c for c, el in elements.items() if el.kind is ElementKind.BOOLEAN)
     texts = frozenset(elements) - numeric - flags
-    new = Decimal
-    by_registry, tallied = Facts.by_registry, Facts.tallied
+    new, tallied = Decimal, Facts.tallied
     registries = list(REGISTRIES)
     n_registries = len(registries)
     out: dict[str, Facts] = {}
@@ -349,7 +351,7 @@ def read(session: Session, scheme: Scheme, year: int, codes: Sequence[str] | Non
             return None
         out[region] = tallied(year, values, counted)
     keys = codes if codes is not None else sorted(out)
-    empty = by_registry
+    empty = Facts.by_registry
     return {c: out.get(c) or empty(year, {}, {}) for c in keys}
 
 

@@ -10,6 +10,8 @@ from typing import NamedTuple
 
 from app.domain.elements import RegistryCounting, Value, counts_in_year
 
+_new = object.__new__
+
 
 class RegistryItem(NamedTuple):
     """A recognised platform (a stock) or an award (an event).
@@ -55,17 +57,20 @@ class Facts:
         facts.__dict__["_by_registry"] = items
         return facts
 
-    @classmethod
+    @staticmethod
     def tallied(
-        cls, year: int, values: Mapping[str, Value], tallies: dict[str, list[tuple[str, str, int]]]
+        year: int, values: Mapping[str, Value], tallies: Mapping[str, Sequence[tuple[str, str, int]]]
     ) -> Facts:
         """Facts whose items are given counted: per registry, (type, level, how many), every item
-        counting in `year` (a `TalliedFacts`)."""
-        facts = object.__new__(TalliedFacts)
-        facts.__dict__.update(year=year, values=values, _tallies=tallies)
+        counting in `year` (a `TalliedFacts`; a ranking makes thousands: no __init__)."""
+        facts = _new(TalliedFacts)
+        state = facts.__dict__
+        state["year"] = year
+        state["values"] = values
+        state["_tallies"] = tallies
         return facts
 
-    def tallies_of(self, registry: str) -> list[tuple[str, str, int]] | None:
+    def tallies_of(self, registry: str) -> Sequence[tuple[str, str, int]] | None:
         """(type, level, count) of the items of `registry`, every one counting in the year; None
         when the facts were not given counted (then read `items_of`)."""
         return None
@@ -97,6 +102,6 @@ class TalliedFacts(Facts):
                 listed.extend([RegistryItem(registry, type_, level, start)] * n)
         return out
 
-    def tallies_of(self, registry: str) -> list[tuple[str, str, int]] | None:
-        tallies: dict[str, list[tuple[str, str, int]]] = self.__dict__["_tallies"]
-        return tallies.get(registry, [])
+    def tallies_of(self, registry: str) -> Sequence[tuple[str, str, int]] | None:
+        tallies: Mapping[str, Sequence[tuple[str, str, int]]] = self.__dict__["_tallies"]
+        return tallies.get(registry, ())

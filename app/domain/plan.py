@@ -46,6 +46,7 @@ class Plan:
         "department_of",
         "departments",
         "evaluators",
+        "groups",
         "indicators",
         "maxima",
         "scheme",
@@ -67,6 +68,8 @@ class Plan:
         self.evaluators = tuple(evaluators)
         self.maxima = tuple(maxima)
         self.bounds = tuple(bounds)
+        #: the evaluators of each dimension, for `summary`'s one pass
+        self.groups = tuple(self.evaluators[a:b] for a, b in self.bounds)
         self.tiers = tuple((t.min_score, t) for t in scheme.tiers)
         self.department_of = {code: el.department for code, el in scheme.elements.items()}
         self.departments = tuple(scheme.departments)
@@ -81,13 +84,25 @@ class Plan:
 
     def summary(self, facts: Facts) -> tuple[tuple[Decimal, ...], Decimal, Tier, bool]:
         """What a ranking reads of `run(facts)`: the dimensions' scores, the total, the tier and
-        whether no input was missing (`not run.missing_by_department`), added up by the same code."""
-        results = [evaluate(facts) for evaluate in self.evaluators]
-        _, dims, total, tier = self._add_up(results)
-        for r in results:
-            if r[2]:
-                return dims, total, tier, False
-        return dims, total, tier, True
+        whether no input was missing (`not run.missing_by_department`). One pass, each score
+        rounded and added as it comes, in the order and with the operations of `_add_up` (the same
+        Decimals, to the exponent), without the per-indicator lists a breakdown needs."""
+        zero, quantum, half_up = ZERO, SCORE_QUANTUM, ROUND_HALF_UP
+        complete = True
+        dims = []
+        for group in self.groups:
+            dim = zero
+            for evaluate in group:
+                points, _, missing, _ = evaluate(facts)
+                dim += points.quantize(quantum, half_up)
+                if missing:
+                    complete = False
+            dims.append(dim)
+        total = sum(dims, zero)
+        for threshold, tier in self.tiers:
+            if total >= threshold:
+                return tuple(dims), total, tier, complete
+        return tuple(dims), total, self.tiers[-1][1], complete
 
     def _add_up(
         self, results: list[Evaluation]

@@ -254,3 +254,64 @@ def test_the_plan_is_compiled_once_at_load_and_kept_on_the_scheme() -> None:
         D("7.00"),
     )
     assert run.total == D("10.80") and run.tier.code == "C"
+
+
+def _summary_of_run(scheme: Scheme, f: Facts) -> tuple[tuple[str, ...], str, str, bool]:
+    """`Plan.run`'s dimensions, total, tier and completeness, the numbers as text (exponents too)."""
+    run = plan_for(scheme).run(f)
+    return (
+        tuple(str(d) for d in run.dimensions),
+        str(run.total),
+        run.tier.code,
+        not run.missing_by_department,
+    )
+
+
+def _summary(scheme: Scheme, f: Facts) -> tuple[tuple[str, ...], str, str, bool]:
+    dims, total, tier, complete = plan_for(scheme).summary(f)
+    return tuple(str(d) for d in dims), str(total), tier.code, complete
+
+
+@settings(max_examples=200, deadline=None)
+@given(hebei_facts())
+def test_summary_is_the_run_to_the_exponent_under_the_shipped_scheme(f: Facts) -> None:
+    """A ranking's one-pass summary gives the very Decimals of the full run (the same text, so the
+    same exponent as well as value), for facts with items and for the same facts given counted."""
+    expected = _summary_of_run(HEBEI, f)
+    assert _summary(HEBEI, f) == expected
+    assert _summary(HEBEI, tallied(HEBEI, f)) == expected
+    assert _summary_of_run(HEBEI, tallied(HEBEI, f)) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps_facts())
+def test_summary_is_the_run_to_the_exponent_under_the_step_scheme(f: Facts) -> None:
+    assert _summary(STEPS, f) == _summary_of_run(STEPS, f)
+
+
+def test_many_items_of_one_type_given_counted_score_as_the_items() -> None:
+    """Counts past the tally's table of small numbers (256) and of one (n == 1) score as that many
+    items: the points 300 x 1 capped at 8 by hand, and 1 x 2 + 299 x 0.5 capped at 6."""
+    year = 2020
+    items = [RegistryItem("platform", "key_lab", "provincial", date(2015, 1, 1))] * 300
+    items += [RegistryItem("platform", "maker_space", "national", date(2015, 1, 1))]
+    items += [RegistryItem("platform", "maker_space", "provincial", date(2015, 1, 1))] * 299
+    f = Facts(year, {}, tuple(items))
+    counted = Facts.tallied(
+        year,
+        {},
+        {
+            "platform": (
+                ("key_lab", "provincial", 300),
+                ("maker_space", "national", 1),
+                ("maker_space", "provincial", 299),
+            )
+        },
+    )
+    for facts in (f, counted):
+        run = plan_for(HEBEI).run(facts)
+        scores = dict(zip((i.code for i in HEBEI.indicators), run.scores, strict=True))
+        values = dict(zip((i.code for i in HEBEI.indicators), run.values, strict=True))
+        assert scores["innovation_platforms"] == D("8.00") and values["innovation_platforms"] == 300
+        assert scores["service_institutions"] == D("6.00") and values["service_institutions"] == 300
+    assert _summary(HEBEI, counted) == _summary_of_run(HEBEI, f)

@@ -133,6 +133,13 @@ class Tally(RuleKind):
     def compile(self, max: Decimal, registries: Mapping[str, Registry]) -> Evaluator:
         registry, table, cap, extra_code = self.registry, self.points_table, self.cap, self.extra_element
         counting, counts = self.counting, _COUNTS
+        # the levels that score, per type (points are never negative: a missing level or 0 scores
+        # nothing and is not counted)
+        scoring_table = {
+            type_: scored
+            for type_, per_level in table.items()
+            if (scored := {lv: p for lv, p in per_level.items() if p})
+        }
 
         def evaluate(facts: Facts) -> Evaluation:
             year = facts.year
@@ -141,21 +148,22 @@ class Tally(RuleKind):
             tallied = facts.tallies_of(registry)
             if tallied is not None:  # items given counted, each counting in the year
                 for type_, level, n in tallied:
-                    per_level = table.get(type_)
+                    per_level = scoring_table.get(type_)
                     if per_level is None:
                         continue
-                    pts = per_level.get(level, ZERO)
-                    if pts:
-                        subtotal += pts * n
+                    pts = per_level.get(level)
+                    if pts is not None:
+                        # n x pts as a Decimal product (of the same value as pts * n)
+                        subtotal += pts if n == 1 else pts * (counts[n] if n < 256 else Decimal(n))
                         scoring += n
             else:
                 # unpacked, not read by field name: a ranking walks tens of thousands of items
                 for _, type_, level, start, end, _, _ in facts.items_of(registry):
-                    per_level = table.get(type_)
-                    if per_level is None or not counts_in_year(counting, start, end, year):
+                    per_level = scoring_table.get(type_)
+                    if per_level is None:
                         continue
-                    pts = per_level.get(level, ZERO)
-                    if pts:
+                    pts = per_level.get(level)
+                    if pts is not None and counts_in_year(counting, start, end, year):
                         subtotal += pts
                         scoring += 1
             if extra_code is not None:
