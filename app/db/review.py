@@ -12,13 +12,9 @@ from sqlmodel import Session, col, select
 
 from app.db.repositories._sql import _driver_rows, _in_clause, _keep
 from app.db.tables import ApiKey, Approval, AuditEvent, QualityFlag, Region
+from app.db.types import canonical
 
 LIVE = ("open", "confirmed")
-
-
-def canonical(d: Decimal) -> Decimal:
-    """A stored number as ExactDecimal reads it back: no trailing zeros of the column's scale."""
-    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
 
 
 def numbers_of(
@@ -33,7 +29,7 @@ def numbers_of(
         f" WHERE year = ? AND value_number IS NOT NULL{clause}",
         [year, *params],
     )
-    return {(r[0], r[1]): (canonical(Decimal(r[2])), r[3]) for r in _keep(rows, regions)}
+    return {(r[0], r[1]): (canonical(Decimal(r[2])), r[3]) for r in _keep(rows, regions)}  # not null
 
 
 def numbers_at_levels(

@@ -10,6 +10,21 @@ from sqlalchemy import DateTime, Numeric, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+_ONE = Decimal(1)
+
+
+def canonical(d: Decimal) -> Decimal:
+    """A stored number as ExactDecimal reads it back: trailing zeros of the column's scale are not
+    part of the value (10.5000000000 is 10.5, 3.0000000000 is 3)."""
+    return d.quantize(_ONE) if d == d.to_integral_value() else d.normalize()
+
+
+def stored_number(raw: Any) -> Decimal | None:
+    """A number column as the driver returns it (text on SQLite, Decimal on PostgreSQL), canonical."""
+    if raw is None:
+        return None
+    return canonical(raw if isinstance(raw, Decimal) else Decimal(raw))
+
 
 class ExactDecimal(TypeDecorator[Decimal]):
     """NUMERIC on PostgreSQL; text on SQLite, which has no exact decimal storage."""
@@ -28,11 +43,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return str(value) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        d = Decimal(value) if not isinstance(value, Decimal) else value
-        # trailing zeros of the column's scale are not part of the value
-        return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+        return stored_number(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

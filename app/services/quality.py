@@ -18,7 +18,7 @@ from sqlmodel import Session
 from app.db import repositories as repo
 from app.db import review
 from app.db.tables import QualityFlag
-from app.db.types import utcnow
+from app.db.types import canonical, utcnow
 from app.domain import InvalidInput, Problem, Scheme
 from app.domain import quality as dq
 from app.domain.numbers import json_number
@@ -300,7 +300,7 @@ def _outliers(
     if missing:
         exact.update({k: v for k, (v, _) in review.numbers_of(session, year, missing).items()})
     for region, element, level, out in flagged:
-        value = review.canonical(exact[(region, element)])
+        value = canonical(exact[(region, element)])
         unit = scheme.elements[element].unit
         findings.append(
             Finding(

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from app.db import facts
 from app.db.repositories._sql import IN_LIMIT, _driver_rows, _in_clause, _keep, insert_rows
 from app.db.tables import DataValue
+from app.db.types import stored_number
 
 VALUE_COLUMNS: tuple[Any, ...] = (
     col(DataValue.region_code),
@@ -56,18 +57,6 @@ def values_of(session: Session, year: int, region_codes: Sequence[str] | None) -
     return [r for r in rows if r.region_code in keep]
 
 
-def _canonical(raw: Any) -> Decimal | None:
-    """A stored number as ExactDecimal reads it (text on SQLite, NUMERIC on PostgreSQL), without
-    trailing zeros of the column's scale."""
-    if raw is None:
-        return None
-    d = raw if isinstance(raw, Decimal) else Decimal(raw)
-    return d.quantize(_ONE) if d == d.to_integral_value() else d.normalize()
-
-
-_ONE = Decimal(1)
-
-
 def stored_values(session: Session, year: int, region_codes: Sequence[str]) -> list[tuple[Any, ...]]:
     """(region_code, element, value_number, value_text, comment, source, id) of the values of these
     regions in `year`, numbers as ExactDecimal reads them: what a bulk import compares its rows
@@ -81,7 +70,7 @@ def stored_values(session: Session, year: int, region_codes: Sequence[str]) -> l
         f" WHERE year = ?{clause}",
         [year, *params],
     )
-    number = _canonical
+    number = stored_number
     return [(r[0], r[1], number(r[2]), r[3], r[4], r[5], r[6]) for r in _keep(rows, region_codes)]
 
 

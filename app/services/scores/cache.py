@@ -11,7 +11,7 @@ the database.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,7 @@ from app.db import repositories as repo
 from app.db.repositories import RegionRow
 from app.db.watch import ChangeWatch, Token, watch_for
 from app.domain import Scheme
+from app.lru import VersionedLRU
 from app.services import schemes
 from app.services.errors import NotFound, Unavailable
 from app.services.periods import PUBLISHED
@@ -120,30 +121,6 @@ class YearScores:
         return out + unscored
 
 
-class _LRU:
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.data: OrderedDict[Any, tuple[int, Any]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Any, version: int) -> Any:
-        with self.lock:
-            hit = self.data.get(key)
-            if hit is None or hit[0] != version:
-                return None
-            self.data.move_to_end(key)
-            return hit[1]
-
-    def put(self, key: Any, version: int, value: Any) -> None:
-        if self.size <= 0:
-            return
-        with self.lock:
-            self.data[key] = (version, value)
-            self.data.move_to_end(key)
-            while len(self.data) > self.size:
-                self.data.popitem(last=False)
-
-
 class ScoreReader:
     """Cached breakdowns (as JSON bytes) and rankings for the API."""
 
@@ -151,8 +128,8 @@ class ScoreReader:
         self.engine = engine
         self.probe = facts_reader.VersionProbe(engine)
         self.watch = watch if watch is not None else watch_for(engine)
-        self.breakdowns = _LRU(cache_size)
-        self.rankings = _LRU(max(16, cache_size // 100))
+        self.breakdowns: VersionedLRU[bytes] = VersionedLRU(cache_size)
+        self.rankings: VersionedLRU[Ranking] = VersionedLRU(max(16, cache_size // 100))
         self.years: dict[int, YearScores] = {}
         self.ranking_lock = threading.Lock()
         #: a change token and the period versions (by year) read while it held; replaced whole,
