@@ -18,7 +18,7 @@ from app.domain.scheme import REGION_LEVELS
 from app.services import schemes
 from app.services.errors import NotFound
 from app.services.periods import PUBLISHED, published_regions
-from app.services.scores.rankings import RankRow, no_data, ranking_level
+from app.services.scores.rankings import RankRow, no_data, ranking_level, region_fields
 
 if TYPE_CHECKING:
     from app.domain.analysis import Aggregate
@@ -35,12 +35,7 @@ class AggregateRow:
 
     def to_dict(self, year: int) -> dict[str, Any]:
         return {
-            "rank": self.rank,
-            "region": self.region.code,
-            "name_zh": self.region.name_zh,
-            "name_en": self.region.name_en,
-            "level": self.region.level,
-            "parent_code": self.region.parent_code,
+            **region_fields(self.rank, self.region),
             "regions": self.of.regions,
             "mean": json_number(self.of.mean) if self.of.mean is not None else None,
             "median": json_number(self.of.median) if self.of.median is not None else None,

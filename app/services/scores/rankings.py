@@ -28,6 +28,19 @@ def no_data(year: int) -> dict[str, str]:
     return {"code": "no_data", "zh": f"{year} 年未报送数据", "en": f"no data posted for {year}"}
 
 
+def region_fields(rank: int | None, region: RegionRow) -> dict[str, Any]:
+    """The fields every row of a ranking starts with: its rank and the region's code, names, level
+    and parent."""
+    return {
+        "rank": rank,
+        "region": region.code,
+        "name_zh": region.name_zh,
+        "name_en": region.name_en,
+        "level": region.level,
+        "parent_code": region.parent_code,
+    }
+
+
 @dataclass(frozen=True)
 class RankRow:
     """A region of a ranking; `rank` is None for a region with no data for the year (not ranked)."""
@@ -45,12 +58,7 @@ class RankRow:
 
     def to_dict(self, year: int | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "rank": self.rank,
-            "region": self.region.code,
-            "name_zh": self.region.name_zh,
-            "name_en": self.region.name_en,
-            "level": self.region.level,
-            "parent_code": self.region.parent_code,
+            **region_fields(self.rank, self.region),
             "total": json_number(self.total),
             "tier": self.tier,
             "complete": self.complete,
