@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.db import facts as facts_reader
 from app.db import repositories as repo
 from app.db.repositories import RegionRow
-from app.domain import Breakdown, Facts, InvalidInput, Problem, Scheme
+from app.domain import Facts, InvalidInput, Problem, Scheme
 from app.domain.elements import region_level_zh
 from app.domain.numbers import json_number
 from app.domain.plan import plan_for
@@ -52,10 +52,6 @@ class RankRow:
     complete: bool
     dimensions: dict[str, Decimal]
 
-    @classmethod
-    def of(cls, rank: int, region: RegionRow, b: Breakdown) -> RankRow:
-        return cls(rank, region, b.total, b.tier.code, b.complete, {d.code: d.score for d in b.dimensions})
-
     def to_dict(self, year: int | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
             **region_fields(self.rank, self.region),
@@ -89,9 +85,9 @@ def _ranked(rows: list[Scored], make: Any) -> list[RankRow]:
     return out + [make(None, region, payload) for _, region, payload, _ in unscored]
 
 
-def has_data(facts: Facts, b: Breakdown) -> bool:
+def has_data(facts: Facts, total: Decimal) -> bool:
     """Whether a region is ranked in the year: a value was posted, or a registry item scored."""
-    return bool(facts.values) or b.total != 0
+    return bool(facts.values) or total != 0
 
 
 def snapshot_has_data(b: Mapping[str, Any]) -> bool:
@@ -182,8 +178,7 @@ def summarise(scheme: Scheme, facts: dict[str, Facts], codes: list[str]) -> dict
     for code in codes:
         f = facts[code]
         dims, total, tier, complete = summary(f)
-        has_data = bool(f.values) or total != 0  # `has_data`
-        out[code] = (total, tier.code, complete, dict(zip(dimensions, dims, strict=True)), has_data)
+        out[code] = (total, tier.code, complete, dict(zip(dimensions, dims, strict=True)), has_data(f, total))
     return out
 
 
