@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from app.api import lazy
 from app.api.deps import RejectUnknownQuery
 from app.api.session_cookie import SignInRequired
-from app.reports.cache import ReportCache
+from app.lru import VersionedLRU
 
 DOCS_STATIC = "/static/docs"
 #: reports kept in memory per process, each language apart: HTML pages (tens of kB each) and PDFs
@@ -47,7 +47,7 @@ def sign_in_redirect(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Mount the docs assets and the pages on `app` (built with docs_url and redoc_url None)."""
-    app.state.reports = {fmt: ReportCache(size) for fmt, size in REPORT_CACHE_SIZES.items()}
+    app.state.reports = {fmt: VersionedLRU[bytes](size) for fmt, size in REPORT_CACHE_SIZES.items()}
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     # before the mount, so that the ReDoc bundle route wins
     lazy.include(

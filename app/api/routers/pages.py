@@ -28,8 +28,8 @@ from app.api.session_cookie import (
     session_secret,
 )
 from app.db import repositories as repo
+from app.lru import VersionedLRU
 from app.reports import data as report_data
-from app.reports.cache import ReportCache
 from app.reports.render import render_html, render_pdf
 from app.services.scores import ScoreReader
 
@@ -210,7 +210,7 @@ async def redoc_bundle() -> Response:
 def _report(
     db: Database,
     reader: ScoreReader,
-    caches: dict[str, ReportCache],
+    caches: dict[str, VersionedLRU[bytes]],
     kind: str,
     year: int,
     code: str | None,
