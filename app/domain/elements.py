@@ -41,6 +41,11 @@ class RegistryCounting(StrEnum):
     EVENT = "event"
 
 
+#: the member as a module constant: reading an enum member off its class costs ~70 ns (Python 3.11),
+#: and `counts_in_year` runs for every item of every region in a ranking
+_EVENT = RegistryCounting.EVENT
+
+
 @dataclass(frozen=True)
 class Named:
     code: str
@@ -251,6 +256,6 @@ def counts_in_year(counting: RegistryCounting, start: date, end: date | None, ye
     counted). An event item (an award) counts in the calendar year of its date. Comparing years is
     the same as comparing with Dec 31: a date after Dec 31 of Y is a date of a later year.
     """
-    if counting is RegistryCounting.EVENT:
+    if counting is _EVENT:
         return start.year == year
     return start.year <= year and (end is None or end.year > year)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 from typing import NamedTuple
 
 from app.domain.elements import RegistryCounting, Value, counts_in_year
@@ -40,11 +39,17 @@ class Facts:
     values: Mapping[str, Value] = field(default_factory=dict)
     items: Sequence[RegistryItem] = ()
 
-    @cached_property
-    def _by_registry(self) -> dict[str, list[RegistryItem]]:
+    def _index(self) -> dict[str, list[RegistryItem]]:
+        """The items by registry, made on first use and kept (a plain attribute, not a
+        cached_property: Python 3.11's takes a lock on every first read, once per region-year)."""
         out: dict[str, list[RegistryItem]] = {}
         for item in self.items:
-            out.setdefault(item.registry, []).append(item)
+            listed = out.get(item[0])
+            if listed is None:
+                out[item[0]] = [item]
+            else:
+                listed.append(item)
+        self.__dict__["_by_registry"] = out
         return out
 
     @classmethod
@@ -77,7 +82,8 @@ class Facts:
 
     def items_of(self, registry: str) -> list[RegistryItem]:
         """The items of one registry (indexed once: several indicators tally the same registry)."""
-        return self._by_registry.get(registry, [])
+        index = self.__dict__.get("_by_registry")
+        return (index if index is not None else self._index()).get(registry, [])
 
 
 class TalliedFacts(Facts):
@@ -89,17 +95,20 @@ class TalliedFacts(Facts):
     def items(self) -> Sequence[RegistryItem]:
         made = self.__dict__.get("_items")
         if made is None:
-            made = self.__dict__["_items"] = tuple(i for listed in self._by_registry.values() for i in listed)
+            made = self.__dict__["_items"] = tuple(i for listed in self._index().values() for i in listed)
         return made
 
-    @cached_property
-    def _by_registry(self) -> dict[str, list[RegistryItem]]:
+    def _index(self) -> dict[str, list[RegistryItem]]:
+        index: dict[str, list[RegistryItem]] | None = self.__dict__.get("_by_registry")
+        if index is not None:
+            return index
         start = date(self.year, 1, 1)
         out: dict[str, list[RegistryItem]] = {}
         for registry, counted in self.__dict__["_tallies"].items():
             listed = out[registry] = []
             for type_, level, n in counted:
                 listed.extend([RegistryItem(registry, type_, level, start)] * n)
+        self.__dict__["_by_registry"] = out
         return out
 
     def tallies_of(self, registry: str) -> Sequence[tuple[str, str, int]] | None:

@@ -20,19 +20,46 @@ from app.domain.scheme import Scheme, Tier
 
 
 class Run(NamedTuple):
-    """One region-year through a plan. Per indicator, in scheme order: the score (rounded half-up
-    to 2 decimals), the scored value, the missing inputs and the rule's
-    note for its explanation. Per dimension the sum of its rounded scores; the total their sum."""
+    """One region-year through a plan: per indicator, in scheme order, the score (rounded half-up
+    to 2 decimals); per dimension the sum of its rounded scores; the total their sum; the tier.
+
+    The scored values, missing inputs and rules' notes are read off the evaluations when asked
+    (a breakdown asks; numbers alone do not, and a plan run makes no per-indicator lists for them).
+    """
 
     scores: tuple[Decimal, ...]
-    values: tuple[Decimal | str | None, ...]
-    missing: tuple[tuple[str, ...], ...]
-    notes: tuple[object, ...]
     dimensions: tuple[Decimal, ...]
     total: Decimal
     tier: Tier
-    #: department -> its missing elements, departments in scheme order; empty when complete
-    missing_by_department: dict[str, tuple[str, ...]]
+    #: whether no indicator missed an input
+    complete: bool
+    #: the evaluators' (points, value, missing, note), in scheme order
+    evaluations: tuple[Evaluation, ...]
+    plan: Plan
+
+    def __eq__(self, other: object) -> bool:
+        """The same numbers and evaluations, whichever compiled plan of the scheme ran them."""
+        return isinstance(other, Run) and self[:6] == other[:6]
+
+    @property
+    def values(self) -> tuple[Decimal | str | None, ...]:
+        """Per indicator the scored value (None when an input is missing)."""
+        return tuple([e[1] for e in self.evaluations])
+
+    @property
+    def missing(self) -> tuple[tuple[str, ...], ...]:
+        """Per indicator the missing inputs."""
+        return tuple([e[2] for e in self.evaluations])
+
+    @property
+    def notes(self) -> tuple[object, ...]:
+        """Per indicator the rule's note for its explanation."""
+        return tuple([e[3] for e in self.evaluations])
+
+    @property
+    def missing_by_department(self) -> dict[str, tuple[str, ...]]:
+        """Department -> its missing elements, departments in scheme order; empty when complete."""
+        return {} if self.complete else self.plan.by_department(self.missing)
 
 
 _new = tuple.__new__  # a NamedTuple made without its argument parsing (one per region-year)
@@ -75,17 +102,28 @@ class Plan:
         self.departments = tuple(scheme.departments)
 
     def run(self, facts: Facts) -> Run:
-        """Score one region-year. `facts` must hold values checked by `Element.parse`."""
-        results = [evaluate(facts) for evaluate in self.evaluators]
-        scores, dims, total, tier = self._add_up(results)
-        _, values, missing, notes = zip(*results, strict=True)
-        by_department = self._by_department(missing) if any(missing) else {}
-        return _new(Run, (scores, values, missing, notes, dims, total, tier, by_department))
+        """Score one region-year. `facts` must hold values checked by `Element.parse`.
+
+        Each score rounded half-up to 2 decimals; a dimension the sum of its rounded scores from 0
+        in scheme order; the total the dimensions' sum from 0."""
+        zero, quantum, half_up = ZERO, SCORE_QUANTUM, ROUND_HALF_UP
+        evaluations = tuple([evaluate(facts) for evaluate in self.evaluators])
+        # evaluators keep their points within [0, max] (RuleKind.compile); rounding is the plan's
+        scores = tuple([e[0].quantize(quantum, half_up) for e in evaluations])
+        dims = tuple([sum(scores[a:b], zero) for a, b in self.bounds])
+        total = sum(dims, zero)
+        complete = not any([e[2] for e in evaluations])
+        tier = self.tiers[-1][1]
+        for threshold, candidate in self.tiers:
+            if total >= threshold:
+                tier = candidate
+                break
+        return _new(Run, (scores, dims, total, tier, complete, evaluations, self))
 
     def summary(self, facts: Facts) -> tuple[tuple[Decimal, ...], Decimal, Tier, bool]:
         """What a ranking reads of `run(facts)`: the dimensions' scores, the total, the tier and
-        whether no input was missing (`not run.missing_by_department`). One pass, each score
-        rounded and added as it comes, in the order and with the operations of `_add_up` (the same
+        whether no input was missing (`run.complete`). One pass, each score
+        rounded and added as it comes, in the order and with the operations of `run` (the same
         Decimals, to the exponent), without the per-indicator lists a breakdown needs."""
         zero, quantum, half_up = ZERO, SCORE_QUANTUM, ROUND_HALF_UP
         complete = True
@@ -104,22 +142,8 @@ class Plan:
                 return tuple(dims), total, tier, complete
         return tuple(dims), total, self.tiers[-1][1], complete
 
-    def _add_up(
-        self, results: list[Evaluation]
-    ) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...], Decimal, Tier]:
-        zero, quantum, half_up = ZERO, SCORE_QUANTUM, ROUND_HALF_UP
-        # evaluators keep their points within [0, max] (RuleKind.compile); rounding is the plan's
-        scores = tuple([r[0].quantize(quantum, half_up) for r in results])
-        dims = tuple([sum(scores[a:b], zero) for a, b in self.bounds])
-        total = sum(dims, zero)
-        tier = self.tiers[-1][1]
-        for threshold, candidate in self.tiers:
-            if total >= threshold:
-                tier = candidate
-                break
-        return scores, dims, total, tier
-
-    def _by_department(self, missing: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, ...]]:
+    def by_department(self, missing: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, ...]]:
+        """Department -> the missing elements it owns, in scheme order (elements once each)."""
         found: dict[str, list[str]] = {}
         for codes in missing:
             for el in codes:
@@ -142,3 +166,8 @@ def plan_for(scheme: Scheme) -> Plan:
         plan = compile_plan(scheme)
         object.__setattr__(scheme, "_plan", plan)
     return plan
+
+
+#: a run compares by its numbers and evaluations, not by the plan object that made it, so it has
+#: no hash (a tuple's would tell equal runs of two compiles of one scheme apart)
+Run.__hash__ = None  # type: ignore[assignment]

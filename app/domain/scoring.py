@@ -189,7 +189,7 @@ def score(scheme: Scheme, facts: Facts, region: str | None = None, *, explain: b
         run.total,
         scheme.total,
         run.tier,
-        not run.missing_by_department,
+        run.complete,
         run.missing_by_department,
         dims,
     )
