@@ -74,15 +74,16 @@ def _locked_period(session: Session, year: int) -> Period | None:
 
 def _check_rows(
     session: Session, year: int, rows: Sequence[ValueRow], actor: Actor, *, lock: bool = True
-) -> tuple[list[tuple[str, str, Decimal | None, str | None, str | None]], list[RowProblem]]:
-    """Rows in canonical form, and the problems of the bad ones. Raises PeriodLocked for a
+) -> tuple[list[tuple[str, str, Decimal | None, str | None, str | None]], list[RowProblem], dict[str, str]]:
+    """Rows in canonical form, the problems of the bad ones, and the level of each known region
+    of the rows (read with them: the outlier check judges by level). Raises PeriodLocked for a
     published year and Forbidden, naming every row the key may not write. With `lock` the
     period's status is read under its row lock (a write); a dry run reads it without."""
     period = _locked_period(session, year) if lock else repo.get_period(session, year)
     if period is not None and period.status == "published":
         raise PeriodLocked(year)
     scheme = schemes.get_scheme(session, period.scheme_code) if period else None
-    known = repo.existing_region_codes(session, (r.region for r in rows if isinstance(r.region, str)))
+    known = repo.region_levels(session, (r.region for r in rows if isinstance(r.region, str)))
     if scheme is not None and actor.principal.role != "admin":
         refused = [
             RowProblem(i, "element", why)
@@ -168,7 +169,7 @@ def _check_rows(
                 first_row[key] = i
         if len(problems) == before:
             checked.append((str(row.region), str(row.element), number, text, row.comment))
-    return checked, problems
+    return checked, problems, known
 
 
 def import_values(
@@ -187,7 +188,7 @@ def import_values(
     """
     if len(rows) > max_rows:
         raise TooLarge(f"a batch holds at most {max_rows} rows; this one has {len(rows)}")
-    checked, problems = _check_rows(session, year, rows, actor, lock=not dry_run)
+    checked, problems, levels = _check_rows(session, year, rows, actor, lock=not dry_run)
     if problems:
         raise RowsInvalid(problems, len(rows))
     base_version = None
@@ -205,7 +206,14 @@ def import_values(
     existing = {(r[0], r[1]): r for r in stored}
     numbers = {(r[0], r[1]): (r[2], r[5]) for r in stored if r[2] is not None}
     warnings = quality.check_write(
-        session, year, checked, actor, dry_run=dry_run, stored=numbers, base_version=base_version
+        session,
+        year,
+        checked,
+        actor,
+        dry_run=dry_run,
+        stored=numbers,
+        base_version=base_version,
+        levels=levels,
     )
     now = utcnow()
     source = actor.name
@@ -286,7 +294,7 @@ def put_value(
     try:
         if if_match is not None:
             # the body first: an invalid value is 422 (and a refused one 403) even with a stale tag
-            _, problems = _check_rows(session, year, rows, actor)
+            _, problems, _ = _check_rows(session, year, rows, actor)
             if problems:
                 raise RowsInvalid(problems, 1)
             _locked_period(session, year)  # hold the period's lock before comparing versions
