@@ -289,17 +289,16 @@ def _outliers(
     # per cross-section, region -> number as a float, the changed values over their stored ones;
     # the exact value is looked up for a flagged value only
     rows_of, previous = sections.load(session, year, pairs, base_version)
-    exact: dict[tuple[str, str], Decimal] = {}
     for region, new in incoming.items():
-        if region in levels:
-            level = levels[region]
+        level = levels.get(region)
+        if level is not None:
             for element, (_, changed) in new.items():
                 rows_of[(element, level)][region] = float(changed)
-                exact[(region, element)] = changed
     sections.remember(session, year, base_version, rows_of, previous)
     # re-checked: the changed values, and every region flagged so far for these elements
-    for region, new in incoming.items():
-        scopes.update((region, element, "outlier", "modified_z") for element in new)
+    scopes.update(
+        [(region, element, "outlier", "modified_z") for region, new in incoming.items() for element in new]
+    )
     scopes.update(review.live_flag_keys(session, year, "outlier", sorted({p[0] for p in pairs})))
     flagged: list[tuple[str, str, str, dq.Outlier]] = []
     for element, level in pairs:
@@ -313,6 +312,8 @@ def _outliers(
             if abs(out.z) <= dq.OUTLIER_Z:  # at a bound, within float rounding
                 continue
             flagged.append((region, element, level, out))
+    # the exact value of a flagged one: a changed value as sent, any other as stored
+    exact = {(r, e): incoming[r][e][1] for r, e, _, _ in flagged if e in incoming.get(r, ())}
     missing = sorted({r for r, e, _, _ in flagged if (r, e) not in exact})
     if missing:
         exact.update({k: v for k, (v, _) in review.numbers_of(session, year, missing).items()})
