@@ -223,33 +223,50 @@ def import_values(
     statuses: list[Status] = []
     created = updated = 0
     value_state = audit.value_state
-    for row in checked:
-        region, element, number, text, comment = row
-        old = existing.get((region, element))
-        if old is None:
-            statuses.append("created")
-            created += 1
-            inserts.append(row)
-            new = value_state(number if number is not None else text, comment)
-            events.append(("create", f"{year}/{region}/{element}", region, element, None, new))
-        elif old[2] == number and old[3] == text and old[4] == comment:
-            statuses.append("unchanged")
-        else:
-            statuses.append("updated")
-            updated += 1
-            new = value_state(number if number is not None else text, comment)
-            before = value_state(old[2] if old[2] is not None else old[3], old[4])
-            events.append(("update", f"{year}/{region}/{element}", region, element, before, new))
-            updates.append(
-                dict(
-                    _id=old[6],
-                    value_number=number,
-                    value_text=text,
-                    comment=comment,
-                    source=source,
-                    updated_at=now,
-                )
+    if not existing:
+        # nothing stored yet for these regions (a first load): every row is created, in one pass
+        statuses = ["created"] * len(checked)
+        created = len(checked)
+        inserts = list(checked)
+        events = [
+            (
+                "create",
+                f"{year}/{region}/{element}",
+                region,
+                element,
+                None,
+                value_state(number if number is not None else text, comment),
             )
+            for region, element, number, text, comment in checked
+        ]
+    else:
+        for row in checked:
+            region, element, number, text, comment = row
+            old = existing.get((region, element))
+            if old is None:
+                statuses.append("created")
+                created += 1
+                inserts.append(row)
+                new = value_state(number if number is not None else text, comment)
+                events.append(("create", f"{year}/{region}/{element}", region, element, None, new))
+            elif old[2] == number and old[3] == text and old[4] == comment:
+                statuses.append("unchanged")
+            else:
+                statuses.append("updated")
+                updated += 1
+                new = value_state(number if number is not None else text, comment)
+                before = value_state(old[2] if old[2] is not None else old[3], old[4])
+                events.append(("update", f"{year}/{region}/{element}", region, element, before, new))
+                updates.append(
+                    dict(
+                        _id=old[6],
+                        value_number=number,
+                        value_text=text,
+                        comment=comment,
+                        source=source,
+                        updated_at=now,
+                    )
+                )
     result = ImportResult(
         created,
         updated,
