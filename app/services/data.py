@@ -223,11 +223,17 @@ def import_values(
     statuses: list[Status] = []
     created = updated = 0
     value_state = audit.value_state
-    if not existing:
-        # nothing stored yet for these regions (a first load): every row is created, in one pass
-        statuses = ["created"] * len(checked)
-        created = len(checked)
-        inserts = list(checked)
+    get = existing.get
+    olds = [get((r[0], r[1])) for r in checked] if existing else [None] * len(checked)
+    if all(
+        o is None or (o[2] == r[2] and o[3] == r[3] and o[4] == r[4])
+        for o, r in zip(olds, checked, strict=True)
+    ):
+        # the usual batch: every row new (a first load) or as stored (a re-send), classified in
+        # one pass each, in the rows' order as below
+        statuses = ["created" if o is None else "unchanged" for o in olds]
+        inserts = [r for o, r in zip(olds, checked, strict=True) if o is None]
+        created = len(inserts)
         events = [
             (
                 "create",
@@ -237,7 +243,7 @@ def import_values(
                 None,
                 value_state(number if number is not None else text, comment),
             )
-            for region, element, number, text, comment in checked
+            for region, element, number, text, comment in inserts
         ]
     else:
         for row in checked:
