@@ -316,7 +316,9 @@ def _outliers(
     exact = {(r, e): incoming[r][e][1] for r, e, _, _ in flagged if e in incoming.get(r, ())}
     missing = sorted({r for r, e, _, _ in flagged if (r, e) not in exact})
     if missing:
-        exact.update({k: v for k, (v, _) in review.numbers_of(session, year, missing).items()})
+        # the regions' other numbers as stored; a changed one keeps the number sent
+        for key, (number, _) in review.numbers_of(session, year, missing).items():
+            exact.setdefault(key, number)
     for region, element, level, out in flagged:
         value = canonical(exact[(region, element)])
         unit = scheme.elements[element].unit
