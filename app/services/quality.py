@@ -317,8 +317,8 @@ def _outliers(
     missing = sorted({r for r, e, _, _ in flagged if (r, e) not in exact})
     if missing:
         # the regions' other numbers as stored; a changed one keeps the number sent
-        for key, (number, _) in review.numbers_of(session, year, missing).items():
-            exact.setdefault(key, number)
+        for key, (as_stored, _) in review.numbers_of(session, year, missing).items():
+            exact.setdefault(key, as_stored)
     for region, element, level, out in flagged:
         value = canonical(exact[(region, element)])
         unit = scheme.elements[element].unit
