@@ -32,6 +32,19 @@ def numbers_of(
     return {(r[0], r[1]): (canonical(Decimal(r[2])), r[3]) for r in _keep(rows, regions)}  # not null
 
 
+def previous_numbers(session: Session, year: int, regions: Sequence[str]) -> dict[tuple[str, str], Decimal]:
+    """(region, element) -> number of the numeric values of these regions in `year`: `numbers_of`
+    without who posted them (the unit-slip check compares with the previous year's numbers)."""
+    clause, params = _in_clause("region_code", regions)
+    rows = _driver_rows(
+        session,
+        "SELECT region_code, element, value_number FROM data_value"
+        f" WHERE year = ? AND value_number IS NOT NULL{clause}",
+        [year, *params],
+    )
+    return {(r[0], r[1]): canonical(Decimal(r[2])) for r in _keep(rows, regions)}  # not null
+
+
 def numbers_at_levels(
     session: Session, year: int, elements: Sequence[str], levels: Sequence[str]
 ) -> list[tuple[str, str, str, float]]:
@@ -154,6 +167,13 @@ def non_draft(session: Session, regions: Iterable[str], year: int | None = None)
     wanted = sorted(set(regions))
     if not wanted:
         return []
+    if year is not None:
+        # the usual answer, none, from one driver read (every value write asks it for its regions)
+        session.flush()  # as the query below would (autoflush)
+        clause, params = _in_clause("region_code", wanted)
+        sql = f"SELECT 1 FROM approval WHERE year = ? AND state <> 'draft'{clause} LIMIT 1"
+        if not _driver_rows(session, sql, [year, *params]):
+            return []
     q = select(Approval).where(col(Approval.region_code).in_(wanted), Approval.state != "draft")
     if year is not None:
         q = q.where(Approval.year == year)

@@ -45,6 +45,11 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return stored_number(value)
 
+    def bulk_bind_processor(self, dialect: Dialect) -> Any:
+        """What `process_bind_param` does to a value that is not None, as one plain callable, or None
+        when it passes the value as it is (for app.db.bulk, which converts many at once)."""
+        return str if dialect.name == "sqlite" else None
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on both databases (SQLite stores them naive)."""

@@ -74,15 +74,16 @@ def _locked_period(session: Session, year: int) -> Period | None:
 
 def _check_rows(
     session: Session, year: int, rows: Sequence[ValueRow], actor: Actor, *, lock: bool = True
-) -> tuple[list[tuple[str, str, Decimal | None, str | None, str | None]], list[RowProblem]]:
-    """Rows in canonical form, and the problems of the bad ones. Raises PeriodLocked for a
+) -> tuple[list[tuple[str, str, Decimal | None, str | None, str | None]], list[RowProblem], dict[str, str]]:
+    """Rows in canonical form, the problems of the bad ones, and the level of each known region
+    of the rows (read with them: the outlier check judges by level). Raises PeriodLocked for a
     published year and Forbidden, naming every row the key may not write. With `lock` the
     period's status is read under its row lock (a write); a dry run reads it without."""
     period = _locked_period(session, year) if lock else repo.get_period(session, year)
     if period is not None and period.status == "published":
         raise PeriodLocked(year)
     scheme = schemes.get_scheme(session, period.scheme_code) if period else None
-    known = repo.existing_region_codes(session, (r.region for r in rows if isinstance(r.region, str)))
+    known = repo.region_levels(session, (r.region for r in rows if isinstance(r.region, str)))
     if scheme is not None and actor.principal.role != "admin":
         refused = [
             RowProblem(i, "element", why)
@@ -168,7 +169,7 @@ def _check_rows(
                 first_row[key] = i
         if len(problems) == before:
             checked.append((str(row.region), str(row.element), number, text, row.comment))
-    return checked, problems
+    return checked, problems, known
 
 
 def import_values(
@@ -187,7 +188,7 @@ def import_values(
     """
     if len(rows) > max_rows:
         raise TooLarge(f"a batch holds at most {max_rows} rows; this one has {len(rows)}")
-    checked, problems = _check_rows(session, year, rows, actor, lock=not dry_run)
+    checked, problems, levels = _check_rows(session, year, rows, actor, lock=not dry_run)
     if problems:
         raise RowsInvalid(problems, len(rows))
     base_version = None
@@ -205,7 +206,14 @@ def import_values(
     existing = {(r[0], r[1]): r for r in stored}
     numbers = {(r[0], r[1]): (r[2], r[5]) for r in stored if r[2] is not None}
     warnings = quality.check_write(
-        session, year, checked, actor, dry_run=dry_run, stored=numbers, base_version=base_version
+        session,
+        year,
+        checked,
+        actor,
+        dry_run=dry_run,
+        stored=numbers,
+        base_version=base_version,
+        levels=levels,
     )
     now = utcnow()
     source = actor.name
@@ -215,33 +223,56 @@ def import_values(
     statuses: list[Status] = []
     created = updated = 0
     value_state = audit.value_state
-    for row in checked:
-        region, element, number, text, comment = row
-        old = existing.get((region, element))
-        if old is None:
-            statuses.append("created")
-            created += 1
-            inserts.append(row)
-            new = value_state(number if number is not None else text, comment)
-            events.append(("create", f"{year}/{region}/{element}", region, element, None, new))
-        elif old[2] == number and old[3] == text and old[4] == comment:
-            statuses.append("unchanged")
-        else:
-            statuses.append("updated")
-            updated += 1
-            new = value_state(number if number is not None else text, comment)
-            before = value_state(old[2] if old[2] is not None else old[3], old[4])
-            events.append(("update", f"{year}/{region}/{element}", region, element, before, new))
-            updates.append(
-                dict(
-                    _id=old[6],
-                    value_number=number,
-                    value_text=text,
-                    comment=comment,
-                    source=source,
-                    updated_at=now,
-                )
+    get = existing.get
+    olds = [get((r[0], r[1])) for r in checked] if existing else [None] * len(checked)
+    if all(
+        o is None or (o[2] == r[2] and o[3] == r[3] and o[4] == r[4])
+        for o, r in zip(olds, checked, strict=True)
+    ):
+        # the usual batch: every row new (a first load) or as stored (a re-send), classified in
+        # one pass each, in the rows' order as below
+        statuses = ["created" if o is None else "unchanged" for o in olds]
+        inserts = [r for o, r in zip(olds, checked, strict=True) if o is None]
+        created = len(inserts)
+        events = [
+            (
+                "create",
+                f"{year}/{region}/{element}",
+                region,
+                element,
+                None,
+                value_state(number if number is not None else text, comment),
             )
+            for region, element, number, text, comment in inserts
+        ]
+    else:
+        for row in checked:
+            region, element, number, text, comment = row
+            old = existing.get((region, element))
+            if old is None:
+                statuses.append("created")
+                created += 1
+                inserts.append(row)
+                new = value_state(number if number is not None else text, comment)
+                events.append(("create", f"{year}/{region}/{element}", region, element, None, new))
+            elif old[2] == number and old[3] == text and old[4] == comment:
+                statuses.append("unchanged")
+            else:
+                statuses.append("updated")
+                updated += 1
+                new = value_state(number if number is not None else text, comment)
+                before = value_state(old[2] if old[2] is not None else old[3], old[4])
+                events.append(("update", f"{year}/{region}/{element}", region, element, before, new))
+                updates.append(
+                    dict(
+                        _id=old[6],
+                        value_number=number,
+                        value_text=text,
+                        comment=comment,
+                        source=source,
+                        updated_at=now,
+                    )
+                )
     result = ImportResult(
         created,
         updated,
@@ -286,7 +317,7 @@ def put_value(
     try:
         if if_match is not None:
             # the body first: an invalid value is 422 (and a refused one 403) even with a stale tag
-            _, problems = _check_rows(session, year, rows, actor)
+            _, problems, _ = _check_rows(session, year, rows, actor)
             if problems:
                 raise RowsInvalid(problems, 1)
             _locked_period(session, year)  # hold the period's lock before comparing versions

@@ -82,6 +82,7 @@ def check_write(
     dry_run: bool = False,
     stored: Mapping[tuple[str, str], tuple[Decimal, str]] | None = None,
     base_version: int | None = None,
+    levels: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Check a value write against the period's scheme: raise ConsistencyBreached for a broken
     `error` rule (judged on the stored values with the incoming ones over them); otherwise record the
@@ -90,7 +91,8 @@ def check_write(
     `stored`: (region, element) -> (number, who posted it) of the stored numbers of the rows'
     regions in `year`, when the caller has read them already (read here otherwise).
     `base_version`: the period's data_version as read under its lock before this write bumped it
-    once (the outlier check may then use the cross-sections kept by app.services.sections)."""
+    once (the outlier check may then use the cross-sections kept by app.services.sections).
+    `levels`: region -> level of (at least) the rows' regions, when the caller has read them."""
     period = repo.get_period(session, year)
     if period is None or not rows:
         return []
@@ -122,7 +124,7 @@ def check_write(
     if violations:
         raise ConsistencyBreached(problems, violations)
     _unit_slips(session, scheme, year, changed, findings, scopes)
-    _outliers(session, scheme, year, changed, findings, scopes, None if dry_run else base_version)
+    _outliers(session, scheme, year, changed, findings, scopes, None if dry_run else base_version, levels)
     written = {(region, element) for region, els in incoming.items() for element in els}
     rules = {r.code: r.elements for r in scheme.consistency}
 
@@ -139,10 +141,17 @@ def check_write(
             if (key := _key(flag)) not in scopes and about_written(*key)
         ]
         return kept + fresh
-    sync(session, year, findings, scopes)
-    return [
-        flag_read(flag) for flag in review.live_flags(session, year, regions) if about_written(*_key(flag))
-    ]
+    # the flags of the re-checked keys and those of the rows' regions in one read: synced, then
+    # the live ones of the rows' regions answered (what reading them again after the sync returns:
+    # the ones not closed, then the new ones, by id)
+    scope = set(scopes)
+    live = review.live_flags(session, year, {k[0] for k in scope}.union(regions))
+    _, new = _sync(session, year, findings, scope, live)
+    batch = set(regions)
+    after = [f for f in live if f.status in review.LIVE and f.region_code in batch]
+    after += [f for f in new if f.region_code in batch]
+    after.sort(key=lambda f: f.id or 0)
+    return [flag_read(flag) for flag in after if about_written(*_key(flag))]
 
 
 def _key(flag: QualityFlag) -> FlagKey:
@@ -225,14 +234,17 @@ def _unit_slips(
     regions = [r for r, new in incoming.items() if new]
     previous: dict[tuple[str, str], Decimal] = {}
     if regions and repo.get_period(session, year - 1) is not None:
-        previous = {k: v for k, (v, _) in review.numbers_of(session, year - 1, regions).items()}
+        previous = review.previous_numbers(session, year - 1, regions)
+    units = {e: scheme.elements[e].unit for new in incoming.values() for e in new}
     for region, new in incoming.items():
+        scopes.update([(region, element, "unit_slip", "previous_year") for element in new])
         for element, (_, value) in new.items():
-            scopes.add((region, element, "unit_slip", "previous_year"))
-            unit = scheme.elements[element].unit
             before = previous.get((region, element))
+            if before is None:
+                continue  # no previous value: no ratio, no flag
+            unit = units[element]
             slip = dq.unit_slip(value, before, unit)
-            if slip is None or before is None:
+            if slip is None:
                 continue
             findings.append(
                 Finding(
@@ -266,23 +278,27 @@ def _outliers(
     findings: list[Finding],
     scopes: set[FlagKey],
     base_version: int | None,
+    known_levels: Mapping[str, str] | None = None,
 ) -> None:
-    levels = review.region_levels(session, (r for r, new in incoming.items() if new))
+    levels = (
+        known_levels
+        if known_levels is not None
+        else review.region_levels(session, (r for r, new in incoming.items() if new))
+    )
     pairs = sorted({(element, levels[r]) for r, new in incoming.items() for element in new if r in levels})
     # per cross-section, region -> number as a float, the changed values over their stored ones;
     # the exact value is looked up for a flagged value only
     rows_of, previous = sections.load(session, year, pairs, base_version)
-    exact: dict[tuple[str, str], Decimal] = {}
     for region, new in incoming.items():
-        if region in levels:
-            level = levels[region]
+        level = levels.get(region)
+        if level is not None:
             for element, (_, changed) in new.items():
                 rows_of[(element, level)][region] = float(changed)
-                exact[(region, element)] = changed
     sections.remember(session, year, base_version, rows_of, previous)
     # re-checked: the changed values, and every region flagged so far for these elements
-    for region, new in incoming.items():
-        scopes.update((region, element, "outlier", "modified_z") for element in new)
+    scopes.update(
+        [(region, element, "outlier", "modified_z") for region, new in incoming.items() for element in new]
+    )
     scopes.update(review.live_flag_keys(session, year, "outlier", sorted({p[0] for p in pairs})))
     flagged: list[tuple[str, str, str, dq.Outlier]] = []
     for element, level in pairs:
@@ -296,9 +312,13 @@ def _outliers(
             if abs(out.z) <= dq.OUTLIER_Z:  # at a bound, within float rounding
                 continue
             flagged.append((region, element, level, out))
+    # the exact value of a flagged one: a changed value as sent, any other as stored
+    exact = {(r, e): incoming[r][e][1] for r, e, _, _ in flagged if e in incoming.get(r, ())}
     missing = sorted({r for r, e, _, _ in flagged if (r, e) not in exact})
     if missing:
-        exact.update({k: v for k, (v, _) in review.numbers_of(session, year, missing).items()})
+        # the regions' other numbers as stored; a changed one keeps the number sent
+        for key, (as_stored, _) in review.numbers_of(session, year, missing).items():
+            exact.setdefault(key, as_stored)
     for region, element, level, out in flagged:
         value = canonical(exact[(region, element)])
         unit = scheme.elements[element].unit
@@ -331,11 +351,23 @@ def sync(
     """Bring the flags of the re-checked keys (`scopes`) in line with `findings`; returns the live
     flag of each finding."""
     scope = set(scopes)
+    kinds = {k[2] for k in scope}
+    kept, new = _sync(
+        session, year, findings, scope, review.live_flags(session, year, {k[0] for k in scope}, kinds)
+    )
+    kept.update({(f.region_code, f.element, f.kind, f.rule): f for f in new})
+    return kept
+
+
+def _sync(
+    session: Session, year: int, findings: Sequence[Finding], scope: set[FlagKey], live: Sequence[QualityFlag]
+) -> tuple[dict[FlagKey, QualityFlag], list[QualityFlag]]:
+    """`sync` given the live flags of (at least) the regions of `scope` (any other is left alone):
+    the flags kept, and the new ones (added and flushed)."""
     wanted = {f.key: f for f in findings}
     now = utcnow()
     kept: dict[FlagKey, QualityFlag] = {}
-    kinds = {k[2] for k in scope}
-    for flag in review.live_flags(session, year, {k[0] for k in scope}, kinds):
+    for flag in live:
         key = _key(flag)
         if key not in scope:
             continue
@@ -363,8 +395,7 @@ def sync(
         if key not in kept
     ]
     review.add_flags(session, new)
-    kept.update({(f.region_code, f.element, f.kind, f.rule): f for f in new})
-    return kept
+    return kept, new
 
 
 def value_deleted(session: Session, year: int, region: str, element: str) -> None:

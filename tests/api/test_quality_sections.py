@@ -126,3 +126,39 @@ async def test_two_writes_in_one_transaction_leave_the_numbers_of_both(
     assert (w["region"], w["details"]["regions"]) == (f, 6)
     people = [520000.0, 480000.0, 610000.0, 450000.0, 700000.0, 50.0]
     assert w["details"]["z"] == pytest.approx(modified_z(people, 50), abs=0.001)
+
+
+async def test_a_flagged_changed_value_is_quoted_as_sent_beside_a_flagged_stored_one(
+    engine: Engine, keys: dict[str, dict[str, str]]
+) -> None:
+    """A write that flags a region's changed value and, in another element's cross-section, the
+    same region's unchanged stored value: the changed value's warning quotes the number sent (50),
+    not the number it replaced (500000)."""
+    a, b, c, d, e, f = SJZ_COUNTIES
+    other = "registered_enterprises"
+    people = {a: 520000, b: 480000, c: 610000, d: 450000, e: 700000, f: 500000}
+    firms = {a: 21000, b: 19000, c: 25000, d: 18000, e: 30000, f: 20}
+    rows = [ValueRow(r, ELEMENT, v) for r, v in people.items()] + [
+        ValueRow(r, other, v) for r, v in firms.items()
+    ]
+    with session_scope(writer(engine)) as s:
+        first = import_values(s, 2020, rows).warnings
+    assert {(w["region"], w["element"]) for w in first} == {(f, other)}
+    with session_scope(writer(engine)) as s:
+        warnings = import_values(s, 2020, [ValueRow(f, ELEMENT, 50), ValueRow(a, other, 22000)]).warnings
+    # the answer names the written rows' doubts; the stored 20 was judged again and stays flagged
+    (w,) = [w for w in warnings if w["region"] == f]
+    assert (w["element"], w["details"]["value"]) == (ELEMENT, 50)
+    assert "50" in w["message_en"] and "500000" not in w["message_en"]
+    with engine.connect() as conn:
+        open_flags = (
+            conn.execute(
+                text(
+                    "SELECT element FROM quality_flag WHERE region_code = :r AND status = 'open' ORDER BY element"
+                ),
+                {"r": f},
+            )
+            .scalars()
+            .all()
+        )
+    assert list(open_flags) == [other, ELEMENT]
