@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     #: origins a browser may call the API from, comma-separated (`https://a.example,http://localhost:5173`);
     #: `*` allows any origin, without credentials; unset, no CORS headers are sent
     cors_origins: str | None = None
+    #: seconds after start-up when the routers and pages no request has used yet are imported,
+    #: one at a time while no request is being served, so that no later request pays for it;
+    #: 0: never (each is imported by the first request under its paths)
+    warm_up_after: float = Field(2.0, ge=0, le=3600)
     #: mount /bench/bare, which serves fixed bytes from memory (for benchmarks only)
     bench_routes: bool = False
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import Depends, FastAPI, Response
@@ -92,7 +93,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _prepare(engine, settings)
         settle_heap()
+        warming = None
+        if settings.warm_up_after > 0:
+            warming = asyncio.create_task(
+                lazy.warm(app, after=settings.warm_up_after, busy=observability.serving)
+            )
         yield
+        if warming is not None:
+            warming.cancel()
+            with suppress(asyncio.CancelledError):
+                await warming
         app.state.scores.close()
         engine.dispose()
         observability.shutdown()

@@ -108,6 +108,15 @@ class RouteTemplates:
 _series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
 
+#: HTTP requests this process is serving now (the gauge's count, readable without its internals)
+_serving = [0]
+
+
+def serving() -> bool:
+    """Whether this process is serving an HTTP request now."""
+    return _serving[0] > 0
+
+
 class ObservabilityMiddleware:
     def __init__(self, app: ASGIApp, templates: RouteTemplates) -> None:
         self.app = app
@@ -140,10 +149,12 @@ class ObservabilityMiddleware:
             await send(message)
 
         metrics.HTTP_IN_PROGRESS.inc()
+        _serving[0] += 1
         try:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
+            _serving[0] -= 1
             metrics.HTTP_IN_PROGRESS.dec()
             method = scope.get("method", "")
             route = self.templates(scope)

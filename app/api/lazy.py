@@ -10,14 +10,20 @@ place the router was included, with the prefix and dependencies it was included 
 Whatever must see every route loads them all first (`load_all`): the OpenAPI document (and so
 /docs), the Allow header of a 405. The prefixes of each stand-in are checked against the routes
 its module really serves (tests/api/test_lazy_routes.py).
+
+A served process then loads the rest when it has nothing to do (`warm`): a while after start-up,
+one stand-in at a time, each only while no request is being served, so that no later request
+pays for its router's import and start-up still does not.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import logging
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -25,6 +31,8 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from app.heap import settle_loaded
+
+log = logging.getLogger("innomon.api")
 
 #: moves each time a stand-in loads its router: whoever keeps a table of the app's routes
 #: (observability's route templates) reads it again
@@ -94,3 +102,23 @@ def load_all(app: FastAPI) -> None:
     """Load every stand-in of `app`: after it, app.routes is the whole route table."""
     for stand_in in getattr(app.state, "lazy_routers", ()):
         stand_in.load()
+
+
+#: how often `warm` looks again while requests are being served (seconds)
+BUSY_POLL = 0.05
+
+
+async def warm(app: FastAPI, *, after: float, busy: Callable[[], bool]) -> None:
+    """Load the stand-ins of `app` not loaded yet, `after` seconds from now, one at a time on the
+    event loop (where a request would load it), each only once `busy()` says no request is being
+    served; the loop serves whatever arrived between two loads. A load costs tens of milliseconds
+    once; a request that arrives during one waits for it, as it would have for its own."""
+    await asyncio.sleep(after)
+    for stand_in in getattr(app.state, "lazy_routers", ()):
+        while busy():
+            await asyncio.sleep(BUSY_POLL)
+        try:
+            stand_in.load()
+        except Exception:  # the first request under its paths meets the same error and answers it
+            log.exception("warm-up: loading %s failed", stand_in.target)
+        await asyncio.sleep(0)
