@@ -422,6 +422,10 @@ class VersionProbe:
     def _connect(self) -> Any:
         raw = self.engine.raw_connection()
         driver = raw.driver_connection
+        # ours for good: closed when the probe drops it or is collected, never handed back to the
+        # pool, where a session would get a connection in autocommit mode and its rollback would
+        # undo nothing
+        raw.detach()
         if self.engine.dialect.name == "postgresql":
             raw.rollback()
             driver.autocommit = True  # type: ignore[union-attr]
@@ -447,7 +451,7 @@ class VersionProbe:
     def close_locked(self) -> None:
         if self.conn is not None:
             with contextlib.suppress(Exception):
-                self.conn.invalidate()
+                self.conn.close()  # detached: closes the driver's connection
             self.conn = None
 
     def close(self) -> None:
