@@ -32,19 +32,6 @@ def numbers_of(
     return {(r[0], r[1]): (canonical(Decimal(r[2])), r[3]) for r in _keep(rows, regions)}  # not null
 
 
-def previous_numbers(session: Session, year: int, regions: Sequence[str]) -> dict[tuple[str, str], Decimal]:
-    """(region, element) -> number of the numeric values of these regions in `year`: `numbers_of`
-    without who posted them (the unit-slip check compares with the previous year's numbers)."""
-    clause, params = _in_clause("region_code", regions)
-    rows = _driver_rows(
-        session,
-        "SELECT region_code, element, value_number FROM data_value"
-        f" WHERE year = ? AND value_number IS NOT NULL{clause}",
-        [year, *params],
-    )
-    return {(r[0], r[1]): canonical(Decimal(r[2])) for r in _keep(rows, regions)}  # not null
-
-
 def numbers_at_levels(
     session: Session, year: int, elements: Sequence[str], levels: Sequence[str]
 ) -> list[tuple[str, str, str, float]]:

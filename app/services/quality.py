@@ -234,7 +234,7 @@ def _unit_slips(
     regions = [r for r, new in incoming.items() if new]
     previous: dict[tuple[str, str], Decimal] = {}
     if regions and repo.get_period(session, year - 1) is not None:
-        previous = review.previous_numbers(session, year - 1, regions)
+        previous = {k: v for k, (v, _) in review.numbers_of(session, year - 1, regions).items()}
     units = {e: scheme.elements[e].unit for new in incoming.values() for e in new}
     for region, new in incoming.items():
         scopes.update([(region, element, "unit_slip", "previous_year") for element in new])
