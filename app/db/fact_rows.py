@@ -234,10 +234,10 @@ def _compute_values(session: Session, year: int, codes: Sequence[str]) -> None:
 
 
 def _values_source(year: int, codes: Sequence[str], *, postgresql: bool = False) -> Any:
-    """What `_source(year, codes, values_only=True)` selects, from one scan of data_value: a row
-    holds a number or a text (its check constraint), so each string aggregates the entries of
-    the rows holding one, and the count is that of the rows (the order within a string is the
-    database's in either). On PostgreSQL the codes go as one array parameter (`= ANY`), which
+    """The values part of `_source`'s rows (their tallies empty: not read), from one scan of
+    data_value: a row holds a number or a text (its check constraint), so each string aggregates
+    the entries of the rows holding one, and the count is that of the rows (the order within a
+    string is the database's in either). On PostgreSQL the codes go as one array parameter (`= ANY`), which
     the server plans faster than an IN list of as many parameters (bench/bulk_import.py)."""
     v = _VALUE
     region_in = (
@@ -264,9 +264,9 @@ def _values_source(year: int, codes: Sequence[str], *, postgresql: bool = False)
     )
 
 
-def _source(year: int, codes: Sequence[str] | None, *, values_only: bool = False) -> Any:
-    """One row per region with values or counting items in `year`: the stored strings and counts.
-    `values_only`: the regions with values, their tallies empty (not read)."""
+def _source(year: int, codes: Sequence[str] | None) -> Any:
+    """One row per region with values or counting items in `year`: the stored strings and counts
+    (a write of values only reads `_values_source` instead)."""
 
     def region_in(column: Any) -> list[ColumnElement[bool]]:
         return [] if codes is None else [column.in_(codes)]
@@ -286,18 +286,17 @@ def _source(year: int, codes: Sequence[str] | None, *, values_only: bool = False
         ).where(v.c.year == year, v.c.value_text.is_not(None), *region_in(v.c.region_code)),
     ]
     registries = range(2, 2 + len(REGISTRIES))
-    if not values_only:
-        for k, (registry, (table, _, _, _)) in zip(registries, REGISTRIES.items(), strict=True):
-            t = table.__table__
-            parts.append(
-                select(
-                    t.c.region_code,
-                    literal(k, Integer),
-                    t.c.type + SEP + t.c.level + SEP + cast(func.count(), String),
-                )
-                .where(counting_filter(registry, year), *region_in(t.c.region_code))
-                .group_by(t.c.region_code, t.c.type, t.c.level)
+    for k, (registry, (table, _, _, _)) in zip(registries, REGISTRIES.items(), strict=True):
+        t = table.__table__
+        parts.append(
+            select(
+                t.c.region_code,
+                literal(k, Integer),
+                t.c.type + SEP + t.c.level + SEP + cast(func.count(), String),
             )
+            .where(counting_filter(registry, year), *region_in(t.c.region_code))
+            .group_by(t.c.region_code, t.c.type, t.c.level)
+        )
     u = union_all(*parts).subquery()
 
     def joined(kind: int) -> Any:
@@ -306,14 +305,9 @@ def _source(year: int, codes: Sequence[str] | None, *, values_only: bool = False
     def counted(*kinds: int) -> Any:
         return func.count(case((u.c.kind.in_(kinds), 1)))
 
-    tallies: Any
-    if values_only:
-        tallies, n_tallies = literal(EMPTY_TALLIES, String), literal(0, Integer)
-    else:
-        tallies = joined(registries[0])
-        for k in registries[1:]:
-            tallies = tallies + SECTION + joined(k)
-        n_tallies = counted(*registries)
+    tallies: Any = joined(registries[0])
+    for k in registries[1:]:
+        tallies = tallies + SECTION + joined(k)
     return select(
         literal(year, Integer),
         u.c.region_code,
@@ -321,7 +315,7 @@ def _source(year: int, codes: Sequence[str] | None, *, values_only: bool = False
         joined(1),
         tallies,
         counted(0, 1),
-        n_tallies,
+        counted(*registries),
     ).group_by(u.c.region_code)
 
 
