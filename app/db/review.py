@@ -11,7 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.db.repositories._sql import _driver_rows, _in_clause, _keep
-from app.db.tables import ApiKey, Approval, AuditEvent, QualityFlag, Region
+from app.db.tables import ApiKey, Approval, AuditEvent, QualityFlag
 from app.db.types import canonical
 
 LIVE = ("open", "confirmed")
@@ -68,14 +68,6 @@ def period_state(session: Session, year: int) -> tuple[int, str, Any] | None:
         session, "SELECT data_version, scheme_code, created_at FROM period WHERE year = ?", [year]
     )
     return (int(rows[0][0]), str(rows[0][1]), rows[0][2]) if rows else None
-
-
-def region_levels(session: Session, codes: Iterable[str]) -> dict[str, str]:
-    wanted = sorted(set(codes))
-    if not wanted:
-        return {}
-    rows = session.execute(sa_select(col(Region.code), col(Region.level)).where(col(Region.code).in_(wanted)))
-    return {r[0]: r[1] for r in rows.all()}
 
 
 # ------------------------------------------------------------------------------------ flags

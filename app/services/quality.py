@@ -283,7 +283,7 @@ def _outliers(
     levels = (
         known_levels
         if known_levels is not None
-        else review.region_levels(session, (r for r, new in incoming.items() if new))
+        else repo.region_levels(session, (r for r, new in incoming.items() if new))
     )
     pairs = sorted({(element, levels[r]) for r, new in incoming.items() for element in new if r in levels})
     # per cross-section, region -> number as a float, the changed values over their stored ones;

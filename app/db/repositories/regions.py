@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from app.db.repositories._sql import IN_LIMIT, _driver_rows, _in_clause, _keep
+from app.db.repositories._sql import _driver_rows, _in_clause, _keep
 from app.db.tables import Region
 
 
@@ -25,15 +25,6 @@ def region_levels(session: Session, codes: Iterable[str]) -> dict[str, str]:
     clause, params = _in_clause("code", wanted)
     rows = _driver_rows(session, f"SELECT code, level FROM region WHERE 1 = 1{clause}", params)
     return {r[0]: r[1] for r in _keep(rows, wanted)}
-
-
-def existing_region_codes(session: Session, codes: Iterable[str]) -> set[str]:
-    wanted = sorted(set(codes))
-    found: set[str] = set()
-    for i in range(0, len(wanted), IN_LIMIT):
-        chunk = wanted[i : i + IN_LIMIT]
-        found.update(session.exec(select(Region.code).where(col(Region.code).in_(chunk))).all())
-    return found
 
 
 def subtree_codes(session: Session, root: str) -> list[str]:
