@@ -146,13 +146,6 @@ def non_draft(session: Session, regions: Iterable[str], year: int | None = None)
     wanted = sorted(set(regions))
     if not wanted:
         return []
-    if year is not None:
-        # the usual answer, none, from one driver read (every value write asks it for its regions)
-        session.flush()  # as the query below would (autoflush)
-        clause, params = _in_clause("region_code", wanted)
-        sql = f"SELECT 1 FROM approval WHERE year = ? AND state <> 'draft'{clause} LIMIT 1"
-        if not _driver_rows(session, sql, [year, *params]):
-            return []
     q = select(Approval).where(col(Approval.region_code).in_(wanted), Approval.state != "draft")
     if year is not None:
         q = q.where(Approval.year == year)

@@ -223,56 +223,33 @@ def import_values(
     statuses: list[Status] = []
     created = updated = 0
     value_state = audit.value_state
-    get = existing.get
-    olds = [get((r[0], r[1])) for r in checked] if existing else [None] * len(checked)
-    if all(
-        o is None or (o[2] == r[2] and o[3] == r[3] and o[4] == r[4])
-        for o, r in zip(olds, checked, strict=True)
-    ):
-        # the usual batch: every row new (a first load) or as stored (a re-send), classified in
-        # one pass each, in the rows' order as below
-        statuses = ["created" if o is None else "unchanged" for o in olds]
-        inserts = [r for o, r in zip(olds, checked, strict=True) if o is None]
-        created = len(inserts)
-        events = [
-            (
-                "create",
-                f"{year}/{region}/{element}",
-                region,
-                element,
-                None,
-                value_state(number if number is not None else text, comment),
-            )
-            for region, element, number, text, comment in inserts
-        ]
-    else:
-        for row in checked:
-            region, element, number, text, comment = row
-            old = existing.get((region, element))
-            if old is None:
-                statuses.append("created")
-                created += 1
-                inserts.append(row)
-                new = value_state(number if number is not None else text, comment)
-                events.append(("create", f"{year}/{region}/{element}", region, element, None, new))
-            elif old[2] == number and old[3] == text and old[4] == comment:
-                statuses.append("unchanged")
-            else:
-                statuses.append("updated")
-                updated += 1
-                new = value_state(number if number is not None else text, comment)
-                before = value_state(old[2] if old[2] is not None else old[3], old[4])
-                events.append(("update", f"{year}/{region}/{element}", region, element, before, new))
-                updates.append(
-                    dict(
-                        _id=old[6],
-                        value_number=number,
-                        value_text=text,
-                        comment=comment,
-                        source=source,
-                        updated_at=now,
-                    )
+    for row in checked:
+        region, element, number, text, comment = row
+        old = existing.get((region, element))
+        if old is None:
+            statuses.append("created")
+            created += 1
+            inserts.append(row)
+            new = value_state(number if number is not None else text, comment)
+            events.append(("create", f"{year}/{region}/{element}", region, element, None, new))
+        elif old[2] == number and old[3] == text and old[4] == comment:
+            statuses.append("unchanged")
+        else:
+            statuses.append("updated")
+            updated += 1
+            new = value_state(number if number is not None else text, comment)
+            before = value_state(old[2] if old[2] is not None else old[3], old[4])
+            events.append(("update", f"{year}/{region}/{element}", region, element, before, new))
+            updates.append(
+                dict(
+                    _id=old[6],
+                    value_number=number,
+                    value_text=text,
+                    comment=comment,
+                    source=source,
+                    updated_at=now,
                 )
+            )
     result = ImportResult(
         created,
         updated,
