@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import bisect
 import math
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -271,49 +270,21 @@ class CrossSection:
 def cross_section(values: Iterable[float]) -> CrossSection | None:
     """The cross-section of these values (zeros left out: no logarithm), or None with fewer than
     OUTLIER_MIN_REGIONS positive values or all of them equal."""
-    log10 = math.log10
-    logs = [log10(v) for v in values if v > 0]
+    logs = [math.log10(v) for v in values if v > 0]
     n = len(logs)
     if n < OUTLIER_MIN_REGIONS:
         return None
-    # the logs sorted once: the median is read from them, and so is the median of the absolute
-    # deviations, which are two sorted runs either side of the median (no second list and sort;
-    # a bulk import judges every cross-section it touches once per batch)
     s = sorted(logs)
     med = s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
-    p = bisect.bisect_left(s, med)
-    mad = _kth_deviation(s, p, med, n // 2)
-    if not n % 2:
-        mad = (_kth_deviation(s, p, med, n // 2 - 1) + mad) / 2
+    # the deviations of the sorted logs are a falling run then a rising one: sorting them is a
+    # linear merge of two runs (Timsort finds them)
+    dev = sorted([abs(x - med) for x in s])
+    mad = dev[n // 2] if n % 2 else (dev[n // 2 - 1] + dev[n // 2]) / 2
     # MAD is 0 when more than half the values are equal; Iglewicz and Hoaglin then scale by the
-    # mean absolute deviation (x 1.253314, its ratio to the standard deviation for normal data)
-    if mad > 0:
-        scale = mad / 0.6745
-    else:
-        deviations = [abs(x - med) for x in logs]
-        scale = 1.253314 * sum(deviations) / len(deviations)
+    # mean absolute deviation (x 1.253314, its ratio to the standard deviation for normal data),
+    # summed in the values' order
+    scale = mad / 0.6745 if mad > 0 else 1.253314 * sum([abs(x - med) for x in logs]) / n
     return CrossSection(med, scale, n) if scale > 0 else None
-
-
-def _kth_deviation(s: Sequence[float], p: int, med: float, k: int) -> float:
-    """The k-th smallest (from 0) of |x - med| over the sorted `s`, where s[:p] < med <= s[p:]:
-    the deviations are the run med - s[p-1], med - s[p-2], ... and the run s[p] - med,
-    s[p+1] - med, ..., both ascending (x - med and med - x round to the same magnitude), and the
-    k-th of their union is found by bisecting how many of the first k + 1 come from the left run."""
-    a, b = p, len(s) - p
-    take = k + 1
-    lo, hi = max(0, take - b), min(a, take)
-    while True:
-        i = (lo + hi) // 2
-        j = take - i
-        if i > 0 and j < b and med - s[p - i] > s[p + j] - med:
-            hi = i - 1  # the i-th from the left is above the next from the right: fewer from the left
-        elif j > 0 and i < a and s[p + j - 1] - med > med - s[p - 1 - i]:
-            lo = i + 1  # the j-th from the right is above the next from the left: more from the left
-        else:
-            left = med - s[p - i] if i > 0 else -math.inf
-            right = s[p + j - 1] - med if j > 0 else -math.inf
-            return left if left > right else right
 
 
 def outliers(values: Mapping[Any, Decimal | float | str]) -> dict[Any, Outlier]:
