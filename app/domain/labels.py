@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from app.domain.elements import REGION_LEVEL_BY_CODE, ElementKind, Named
 from app.domain.rules.base import Reading, Vocabulary, dec, num
@@ -28,6 +28,32 @@ class RegionNames:
     name_en: str
     level: str
     parent: Named | None = None
+
+    @classmethod
+    def of(cls, region: _Region, parent: _Named | None) -> RegionNames:
+        """The names of `region` (a region row, or one as a published year stored it) and of its
+        parent, read the same way."""
+        return cls(
+            region.code,
+            region.name_zh,
+            region.name_en,
+            region.level,
+            Named(parent.code, parent.name_zh, parent.name_en) if parent is not None else None,
+        )
+
+
+class _Named(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def name_zh(self) -> str: ...
+    @property
+    def name_en(self) -> str: ...
+
+
+class _Region(_Named, Protocol):
+    @property
+    def level(self) -> str: ...
 
 
 def vocabulary(scheme: Scheme) -> Vocabulary:

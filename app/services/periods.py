@@ -22,7 +22,6 @@ from app.db.tables import Period, PeriodSnapshot
 from app.db.types import utcnow
 from app.domain import InvalidInput, Problem, score
 from app.domain.document import check_year
-from app.domain.elements import Named
 from app.domain.labels import RegionNames, label_breakdown
 from app.services import approvals, audit, schemes
 from app.services.access import require_admin
@@ -236,14 +235,7 @@ def _names(places: dict[str, PublishedRegion], code: str) -> RegionNames | None:
     p = places.get(code)
     if p is None:
         return None
-    parent = places.get(p.parent_code) if p.parent_code else None
-    return RegionNames(
-        p.code,
-        p.name_zh,
-        p.name_en,
-        p.level,
-        Named(parent.code, parent.name_zh, parent.name_en) if parent else None,
-    )
+    return RegionNames.of(p, places.get(p.parent_code) if p.parent_code else None)
 
 
 def published_region_names(session: Session, year: int) -> dict[str, RegionNames | None]:

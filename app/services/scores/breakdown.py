@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app.db import facts as facts_reader
 from app.db import repositories as repo
 from app.domain import Breakdown, InvalidInput, Problem, Scheme, score
-from app.domain.elements import Named, region_level_zh
+from app.domain.elements import region_level_zh
 from app.domain.labels import RegionNames, label_breakdown
 from app.services import schemes
 from app.services.errors import NotFound
@@ -88,14 +88,7 @@ def region_names(session: Session, code: str) -> RegionNames | None:
     row = repo.get_region(session, code)
     if row is None:
         return None
-    parent = repo.get_region(session, row.parent_code) if row.parent_code else None
-    return RegionNames(
-        row.code,
-        row.name_zh,
-        row.name_en,
-        row.level,
-        Named(parent.code, parent.name_zh, parent.name_en) if parent else None,
-    )
+    return RegionNames.of(row, repo.get_region(session, row.parent_code) if row.parent_code else None)
 
 
 def region_place(session: Session, year: int, code: str) -> tuple[str, tuple[str, ...]] | None:
