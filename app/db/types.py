@@ -38,16 +38,16 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return dialect.type_descriptor(Numeric(30, 10))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        return str(value) if dialect.name == "sqlite" else value
+        convert = self.bulk_bind_processor(dialect)
+        return value if value is None or convert is None else convert(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return stored_number(value)
 
     def bulk_bind_processor(self, dialect: Dialect) -> Any:
-        """What `process_bind_param` does to a value that is not None, as one plain callable, or None
-        when it passes the value as it is (for app.db.bulk, which converts many at once)."""
+        """The conversion of a bound value that is not None, as one plain callable (text on SQLite),
+        or None where the value goes as it is: `process_bind_param` applies it, and app.db.bulk
+        calls it directly for many values at once."""
         return str if dialect.name == "sqlite" else None
 
 

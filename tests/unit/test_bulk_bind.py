@@ -1,5 +1,7 @@
-"""The bulk write's conversion of an exact number (ExactDecimal.bulk_bind_processor) is what the
-type's own bind processing makes of it, on SQLite and on PostgreSQL, for random values."""
+"""The bulk write's conversion of an exact number (ExactDecimal.bulk_bind_processor, called
+directly) is what SQLAlchemy's whole bind processing of the column makes of it (the decorator and
+its dialect's implementation type, which could add a conversion of its own), on SQLite and on
+PostgreSQL, for random values; and what it is by hand."""
 
 from __future__ import annotations
 
