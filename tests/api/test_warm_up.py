@@ -5,6 +5,7 @@ is being served; with 0 it never does."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import AsyncIterator
 
@@ -98,3 +99,16 @@ async def test_with_no_delay_set_nothing_loads_by_itself(settings: Settings) -> 
     async with app.router.lifespan_context(app):
         await asyncio.sleep(0.5)
         assert not any(s.loaded for s in stand_ins(app))
+
+
+async def test_a_router_that_fails_to_load_is_logged_and_the_rest_still_load(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = create_app(Settings(database_url="sqlite://"))
+    broken = lazy.include(app, "app.api.routers.no_such_module:router", ["/api/v1/no-such"])
+    with caplog.at_level(logging.ERROR, logger="innomon.api"):
+        await asyncio.wait_for(lazy.warm(app, after=0, busy=lambda: False), 30)
+    assert not broken.loaded
+    others = [s for s in app.state.lazy_routers if s is not broken]
+    assert len(others) == 17 and all(s.loaded for s in others)
+    assert any("app.api.routers.no_such_module" in r.getMessage() for r in caplog.records)
